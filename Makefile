@@ -1,0 +1,47 @@
+# datalife: the two set-up commands are `make demo` and `make test`.
+# Each creates .venv on first use (and reuses it after): nothing is installed by hand.
+PY        ?= python3.11
+VENV      ?= .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.datalife-installed
+UV_VER    := 0.13.9
+# uv does not read pip's configuration: hand it the machine's find-links (where a
+# local CPU build of torch lives), if pip is configured with one.
+FIND_LINKS = $(shell $(PY) -m pip config get global.find-links 2>/dev/null)
+UV         = $(BIN)/uv pip install --python $(BIN)/python --no-deps $(if $(FIND_LINKS),--find-links $(FIND_LINKS))
+PYTEST_ARGS ?=
+
+.PHONY: demo test venv lock bench clean-runs
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock requirements/nodeps.txt setup.py
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VER)
+	# 1. the fully pinned lock, never resolved
+	$(UV) -r requirements.lock
+	# 2. tfx and ml-pipelines-sdk without their dependencies (see requirements/nodeps.txt)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --ignore-requires-python -r requirements/nodeps.txt
+	# 3. the project, editable
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/datalife demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+# Re-resolve the lock (developers only; installs never resolve).
+lock:
+	$(PY) -m pip install -q uv==$(UV_VER) --target .uv-tool
+	PYTHONPATH=.uv-tool .uv-tool/bin/uv pip compile requirements/base.in \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  $(if $(FIND_LINKS),--find-links $(FIND_LINKS)) --no-emit-find-links \
+	  --custom-compile-command "make lock" -o requirements.lock
+
+clean-runs:
+	rm -rf runs

@@ -1,0 +1,1 @@
+"""datalife.transforms."""
