@@ -1,2 +1,94 @@
-def main(argv=None):
-    raise SystemExit("not yet")
+"""The ``datalife`` command line."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from datalife.pipeline.config import ConfigError
+
+__all__ = ["main", "demo_config"]
+
+REPO = Path(__file__).resolve().parents[1]
+DEMOS = {"tabular": "tabular.yaml"}
+
+
+def demo_config(name: str = "tabular") -> Path:
+    path = REPO / "pipeline" / "configs" / DEMOS[name]
+    if not path.is_file():
+        raise SystemExit(f"demo config {path} not found: `datalife demo` runs from a clone of the repository")
+    return path
+
+
+def _run(config_path: Path, runner: str) -> int:
+    from datalife.pipeline.config import load_config
+    from datalife.pipeline.run import PipelineFailed, run_pipeline, summary
+
+    cfg = load_config(config_path)
+    try:
+        result = run_pipeline(cfg, runner=runner)
+    except PipelineFailed as exc:
+        print(f"\nFAILED: {exc}", file=sys.stderr)
+        print(f"metadata store: {cfg.metadata_path}; log: {cfg.root_dir / 'run.log'}", file=sys.stderr)
+        return 1
+    print()
+    print(summary(result))
+    return 0
+
+
+def _check(config_path: Path) -> int:
+    from datalife.pipeline.config import load_config
+
+    cfg = load_config(config_path)
+    print(f"{config_path}: valid ({cfg.name}, {len(cfg.components.model_fields_set)} components configured)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="datalife", description="The ML data lifecycle as a TFX pipeline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a pipeline config")
+    run.add_argument("config", type=Path)
+    run.add_argument("--runner", choices=["local", "beam"], default="local")
+    demo = sub.add_parser("demo", help="run the bundled demo pipeline(s) on data/")
+    demo.add_argument("which", nargs="*", help=f"which demos (default all): {', '.join(DEMOS)}")
+    demo.add_argument("--runner", choices=["local", "beam"], default="local")
+    check = sub.add_parser("check", help="validate a config (and its feature names) without running it")
+    check.add_argument("config", type=Path)
+    return parser
+
+
+def _quiet() -> None:
+    """Keep TensorFlow's C++ start-up chatter and library deprecation warnings off the console."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="google")
+
+
+def main(argv=None) -> int:
+    _quiet()
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args.config, args.runner)
+        if args.command == "check":
+            return _check(args.config)
+        if args.command == "demo":
+            status = 0
+            unknown = sorted(set(args.which) - set(DEMOS))
+            if unknown:
+                raise SystemExit(f"unknown demo(s) {unknown}; allowed: {', '.join(DEMOS)}")
+            for name in args.which or list(DEMOS):
+                status |= _run(demo_config(name), args.runner)
+            return status
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

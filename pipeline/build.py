@@ -1,0 +1,97 @@
+"""Build a TFX pipeline from a validated :class:`PipelineConfig`.
+
+One function per standard stage; ``build_pipeline`` strings them together:
+ExampleGen -> StatisticsGen -> SchemaGen (or ImportSchemaGen) -> ExampleValidator ->
+ValidationGate -> Transform. The same ``tfx.dsl.Pipeline`` object is handed to every
+orchestrator.
+"""
+from __future__ import annotations
+
+import os
+
+from tfx import v1 as tfx
+from tfx.components.example_gen.custom_executors import parquet_executor
+from tfx.dsl.components.base import executor_spec
+from tfx.orchestration import metadata as tfx_metadata
+
+from datalife.components.validation_gate import ValidationGate
+from datalife.pipeline.config import PipelineConfig
+
+__all__ = ["build_components", "build_pipeline", "metadata_connection"]
+
+
+def _output_config(splits: dict[str, int]):
+    return tfx.proto.Output(
+        split_config=tfx.proto.SplitConfig(
+            splits=[tfx.proto.SplitConfig.Split(name=n, hash_buckets=k) for n, k in splits.items()]
+        )
+    )
+
+
+def example_gen(cfg: PipelineConfig):
+    gen = cfg.components.example_gen
+    base = str(cfg.resolve(gen.input))
+    out = _output_config(gen.splits)
+    if gen.format == "csv":
+        return tfx.components.CsvExampleGen(input_base=base, output_config=out)
+    if gen.format == "tfrecord":
+        return tfx.components.ImportExampleGen(input_base=base, output_config=out)
+    return tfx.components.FileBasedExampleGen(
+        input_base=base,
+        output_config=out,
+        custom_executor_spec=executor_spec.BeamExecutorSpec(parquet_executor.Executor),
+    ).with_id("ParquetExampleGen")
+
+
+def build_components(cfg: PipelineConfig) -> list:
+    c = cfg.components
+    gen = example_gen(cfg)
+    stats = tfx.components.StatisticsGen(examples=gen.outputs["examples"])
+    if c.schema_gen.schema_file:
+        schema_gen = tfx.components.ImportSchemaGen(schema_file=str(cfg.resolve(c.schema_gen.schema_file)))
+    else:
+        schema_gen = tfx.components.SchemaGen(
+            statistics=stats.outputs["statistics"], infer_feature_shape=c.schema_gen.infer_feature_shape
+        )
+    validator = tfx.components.ExampleValidator(
+        statistics=stats.outputs["statistics"], schema=schema_gen.outputs["schema"]
+    )
+    gate = ValidationGate(
+        anomalies=validator.outputs["anomalies"],
+        schema=schema_gen.outputs["schema"],
+        on_anomalies=c.example_validator.on_anomalies,
+    )
+    components = [gen, stats, schema_gen, validator, gate]
+    if c.transform is not None:
+        components.append(
+            tfx.components.Transform(
+                examples=gen.outputs["examples"],
+                schema=gate.outputs["validated_schema"],
+                preprocessing_fn=c.transform.preprocessing_fn,
+                custom_config=c.transform.model_dump(mode="json"),
+            )
+        )
+    return components
+
+
+def metadata_connection(cfg: PipelineConfig):
+    mysql = cfg.metadata.mysql
+    if mysql is not None:
+        password = os.environ.get(mysql.password_env, "") if mysql.password_env else ""
+        return tfx_metadata.mysql_metadata_connection_config(
+            host=mysql.host, port=mysql.port, database=mysql.database, username=mysql.user, password=password
+        )
+    cfg.metadata_path.parent.mkdir(parents=True, exist_ok=True)
+    return tfx.orchestration.metadata.sqlite_metadata_connection_config(str(cfg.metadata_path))
+
+
+def build_pipeline(cfg: PipelineConfig, with_metadata: bool = True):
+    """The TFX pipeline; ``with_metadata=False`` leaves the store to the orchestrator."""
+    return tfx.dsl.Pipeline(
+        pipeline_name=cfg.name,
+        pipeline_root=str(cfg.pipeline_root),
+        components=build_components(cfg),
+        enable_cache=cfg.enable_cache,
+        metadata_connection_config=metadata_connection(cfg) if with_metadata else None,
+        beam_pipeline_args=cfg.beam.args(),
+    )

@@ -1,0 +1,324 @@
+"""The pipeline configuration: a YAML file validated with pydantic.
+
+Every model forbids unknown keys, so a typo in a component, feature or option name
+fails before anything runs. :func:`load_config` turns pydantic's errors into lines
+that name the file, the YAML line, the dotted key and the allowed values, e.g.::
+
+    demo.yaml:14: components.transform.features.age.scale: invalid value 'zscor';
+    allowed: 'zscore', 'minmax'
+
+This module imports no TFX: it is used by the CLI and tests before TFX is loaded.
+"""
+from __future__ import annotations
+
+import re
+import typing
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+__all__ = [
+    "ConfigError",
+    "PipelineConfig",
+    "ComponentsConfig",
+    "FeatureSpec",
+    "load_config",
+    "parse_config",
+]
+
+KUBEFLOW_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot run; ``problems`` holds one line per fault."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("invalid configuration:\n  " + "\n  ".join(self.problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ----------------------------------------------------------------------------- transform
+class Bucketize(_Strict):
+    """Either ``num_buckets`` (quantile boundaries learnt from the data) or fixed ``boundaries``."""
+
+    num_buckets: Optional[int] = Field(None, ge=2)
+    boundaries: Optional[list[float]] = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.num_buckets is None) == (self.boundaries is None):
+            raise ValueError("give exactly one of 'num_buckets' or 'boundaries'")
+        if self.boundaries is not None and sorted(self.boundaries) != self.boundaries:
+            raise ValueError(f"'boundaries' must be increasing, got {self.boundaries}")
+        return self
+
+
+class FeatureSpec(_Strict):
+    """What Transform does to one input feature (applied in this order: impute, then one op)."""
+
+    impute: Optional[Literal["mean", "median", "most_frequent", "constant"]] = None
+    fill_value: Optional[Union[float, str]] = None
+    scale: Optional[Literal["zscore", "minmax"]] = None
+    encode: Optional[Literal["vocabulary", "one_hot"]] = None
+    top_k: Optional[int] = Field(None, gt=0)
+    num_oov_buckets: int = Field(1, ge=0)
+    bucketize: Optional[Bucketize] = None
+    sentinels: list[float] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        ops = [k for k in ("scale", "encode", "bucketize") if getattr(self, k) is not None]
+        if len(ops) > 1:
+            raise ValueError(f"choose one of scale / encode / bucketize per feature, got {ops}")
+        if self.impute == "constant" and self.fill_value is None:
+            raise ValueError("impute: constant needs 'fill_value'")
+        if self.impute != "constant" and self.fill_value is not None:
+            raise ValueError("'fill_value' is only used with impute: constant")
+        if self.encode == "one_hot" and self.top_k is None:
+            raise ValueError("encode: one_hot needs 'top_k' (the one-hot width is top_k + num_oov_buckets)")
+        return self
+
+
+class Cross(_Strict):
+    """A feature cross: the joined values of ``features``, hashed or given vocabulary ids."""
+
+    features: list[str] = Field(min_length=2)
+    hash_buckets: Optional[int] = Field(None, gt=0)
+    name: Optional[str] = None
+
+    @property
+    def output_name(self) -> str:
+        return self.name or "_x_".join(self.features)
+
+
+class TransformConfig(_Strict):
+    preprocessing_fn: str = "datalife.transforms.tabular.preprocessing_fn"
+    features: dict[str, FeatureSpec] = Field(default_factory=dict)
+    crosses: list[Cross] = Field(default_factory=list)
+    passthrough: list[str] = Field(default_factory=list)
+
+    def input_features(self) -> set[str]:
+        names = set(self.features) | set(self.passthrough)
+        for cross in self.crosses:
+            names |= set(cross.features)
+        return names
+
+
+# ----------------------------------------------------------------------------- components
+class ExampleGenConfig(_Strict):
+    format: Literal["csv", "tfrecord", "parquet"] = "csv"
+    input: str
+    splits: dict[str, int] = Field(default_factory=lambda: {"train": 4, "eval": 1})
+
+    @model_validator(mode="after")
+    def _splits(self):
+        if not self.splits or any(v <= 0 for v in self.splits.values()):
+            raise ValueError(f"'splits' maps split names to positive hash-bucket counts, got {self.splits}")
+        return self
+
+
+class StatisticsGenConfig(_Strict):
+    pass
+
+
+class SchemaGenConfig(_Strict):
+    schema_file: Optional[str] = None  # a curated schema.pbtxt to import instead of inferring
+    infer_feature_shape: bool = True
+
+
+class ExampleValidatorConfig(_Strict):
+    on_anomalies: Literal["fail", "warn"] = "fail"
+
+
+class ComponentsConfig(_Strict):
+    example_gen: ExampleGenConfig
+    statistics_gen: StatisticsGenConfig = Field(default_factory=StatisticsGenConfig)
+    schema_gen: SchemaGenConfig = Field(default_factory=SchemaGenConfig)
+    example_validator: ExampleValidatorConfig = Field(default_factory=ExampleValidatorConfig)
+    transform: Optional[TransformConfig] = None
+
+
+# ----------------------------------------------------------------------------- runtime
+class BeamConfig(_Strict):
+    direct_num_workers: int = Field(1, ge=0)
+    direct_running_mode: Literal["in_memory", "multi_threading", "multi_processing"] = "in_memory"
+    extra_args: list[str] = Field(default_factory=list)
+
+    def args(self) -> list[str]:
+        return [
+            f"--direct_num_workers={self.direct_num_workers}",
+            f"--direct_running_mode={self.direct_running_mode}",
+            *self.extra_args,
+        ]
+
+
+class MySQLConfig(_Strict):
+    host: str
+    port: int = 3306
+    database: str
+    user: str
+    password_env: Optional[str] = None  # name of the environment variable holding the password
+
+
+class MetadataConfig(_Strict):
+    sqlite: Optional[str] = None  # default: <root>/metadata.sqlite
+    mysql: Optional[MySQLConfig] = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if self.sqlite and self.mysql:
+            raise ValueError("give either 'sqlite' or 'mysql', not both")
+        return self
+
+
+class PipelineConfig(_Strict):
+    name: str
+    root: Optional[str] = None  # default: runs/<name> beside the config file
+    seed: int = 42
+    enable_cache: bool = True
+    beam: BeamConfig = Field(default_factory=BeamConfig)
+    metadata: MetadataConfig = Field(default_factory=MetadataConfig)
+    components: ComponentsConfig
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _source: Optional[Path] = PrivateAttr(default=None)
+    _lines: dict = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _name(self):
+        if not KUBEFLOW_NAME.match(self.name):
+            raise ValueError(
+                f"name {self.name!r} must match [a-z0-9][a-z0-9-]{{0,127}} (valid for Kubeflow too)"
+            )
+        return self
+
+    # paths in a config are relative to the config file's folder
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self._base_dir / p).resolve()
+
+    @property
+    def root_dir(self) -> Path:
+        return self.resolve(self.root or f"runs/{self.name}")
+
+    @property
+    def pipeline_root(self) -> Path:
+        return self.root_dir / "pipeline"
+
+    @property
+    def metadata_path(self) -> Path:
+        return self.resolve(self.metadata.sqlite) if self.metadata.sqlite else self.root_dir / "metadata.sqlite"
+
+    @property
+    def source(self) -> Optional[Path]:
+        return self._source
+
+
+# ----------------------------------------------------------------------------- loading
+def _line_map(text: str) -> dict[tuple, int]:
+    """Map each key path of a YAML document to the 1-based line it is written on."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node, path):
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                sub = path + (key.value,)
+                lines[sub] = key.start_mark.line + 1
+                walk(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[path + (i,)] = item.start_mark.line + 1
+                walk(item, path + (i,))
+
+    root = yaml.compose(text)
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _model_at(loc: tuple) -> Optional[type[BaseModel]]:
+    """The config model class found at a key path (None when the path leaves the models)."""
+    cls: Any = PipelineConfig
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or part not in cls.model_fields:
+            return None
+        ann = cls.model_fields[part].annotation
+        while True:
+            origin = typing.get_origin(ann)
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            if origin is Union:
+                ann = args[-1]
+            elif origin in (list, dict):
+                if parts:
+                    parts.pop(0)  # the list index or dict key
+                ann = args[-1]
+            else:
+                break
+        cls = ann
+    return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+
+
+def _describe(err: dict, lines: dict[tuple, int], filename: str) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper() and "[" in p))
+    key = ".".join(str(p) for p in loc) or "<top level>"
+    line = None
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            line = lines[loc[:n]]
+            break
+    where = f"{filename}:{line}" if line else filename
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        allowed = ", ".join(sorted(parent.model_fields)) if parent else "?"
+        what = f"unknown key {loc[-1]!r}; allowed: {allowed}"
+    elif kind == "literal_error":
+        what = f"invalid value {err['input']!r}; allowed: {err['ctx']['expected']}"
+    elif kind == "missing":
+        what = "required key is missing"
+    else:
+        what = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {key}: {what}"
+
+
+def parse_config(text: str, filename: str = "<config>", base_dir: Optional[Path] = None) -> PipelineConfig:
+    """Validate YAML text; raise :class:`ConfigError` listing every fault with its line."""
+    try:
+        data = yaml.safe_load(text)
+        lines = _line_map(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{filename}:{mark.line + 1}" if mark else filename
+        raise ConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{filename}: the top level must be a mapping of keys, got {type(data).__name__}"])
+    try:
+        cfg = PipelineConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_describe(e, lines, filename) for e in exc.errors()]) from None
+    cfg._base_dir = (base_dir or Path.cwd()).resolve()
+    cfg._lines = lines  # kept for data-aware checks (unknown features) below
+    return cfg
+
+
+def load_config(path: Union[str, Path], check_data: bool = True) -> PipelineConfig:
+    """Load and validate a config file; with ``check_data`` also check feature names
+    against the input's columns (see :func:`datalife.pipeline.inputs.check_features`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError([f"{path}: no such config file"])
+    cfg = parse_config(path.read_text(), filename=str(path), base_dir=path.parent)
+    cfg._source = path.resolve()
+    if check_data:
+        from datalife.pipeline.inputs import check_features
+
+        check_features(cfg)
+    return cfg

@@ -1,0 +1,79 @@
+"""Look at a pipeline's input before it runs: which columns does it have?
+
+Used to reject a config that names a feature the data does not have, with the line
+of the config where it is named. CSV and Parquet are read without TensorFlow; a
+TFRecord input has its first ``tf.train.Example`` parsed.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from datalife.pipeline.config import ConfigError, PipelineConfig
+
+__all__ = ["input_files", "input_columns", "check_features"]
+
+
+def input_files(folder: Path, fmt: str) -> list[Path]:
+    if not folder.is_dir():
+        raise ConfigError([f"{folder}: the example_gen input folder does not exist"])
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if fmt == "csv":
+        files = [p for p in files if p.suffix.lower() == ".csv"]
+    elif fmt == "parquet":
+        files = [p for p in files if p.suffix.lower() == ".parquet"]
+    if not files:
+        raise ConfigError([f"{folder}: no {fmt} files in the example_gen input folder"])
+    return files
+
+
+def input_columns(folder: Path, fmt: str) -> list[str]:
+    first = input_files(folder, fmt)[0]
+    if fmt == "csv":
+        with open(first, newline="") as f:
+            header = next(csv.reader(f), None)
+        if not header:
+            raise ConfigError([f"{first}: the CSV file has no header line"])
+        return header
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(first).names)
+    import tensorflow as tf  # only for TFRecord inputs
+
+    compression = "GZIP" if first.suffix == ".gz" else ""
+    for raw in tf.data.TFRecordDataset(str(first), compression_type=compression).take(1):
+        example = tf.train.Example.FromString(raw.numpy())
+        return sorted(example.features.feature)
+    raise ConfigError([f"{first}: the TFRecord file holds no records"])
+
+
+def check_features(cfg: PipelineConfig) -> None:
+    """Every feature the transform names must be a column of the input."""
+    gen = cfg.components.example_gen
+    columns = input_columns(cfg.resolve(gen.input), gen.format)
+    transform = cfg.components.transform
+    if transform is None:
+        return
+    where = str(cfg.source or "<config>")
+    problems = []
+
+    def report(path: tuple, name: str):
+        line = cfg._lines.get(path)
+        prefix = f"{where}:{line}" if line else where
+        dotted = ".".join(str(p) for p in path)
+        problems.append(f"{prefix}: {dotted}: unknown feature {name!r}; the input has: {', '.join(columns)}")
+
+    base = ("components", "transform")
+    for name in transform.features:
+        if name not in columns:
+            report(base + ("features", name), name)
+    for i, name in enumerate(transform.passthrough):
+        if name not in columns:
+            report(base + ("passthrough", i), name)
+    for i, cross in enumerate(transform.crosses):
+        for j, name in enumerate(cross.features):
+            if name not in columns:
+                report(base + ("crosses", i, "features", j), name)
+    if problems:
+        raise ConfigError(problems)

@@ -1,0 +1,171 @@
+"""Config-driven tabular feature engineering for TFX Transform.
+
+``preprocessing_fn(inputs, custom_config)`` is referenced by dotted path from the
+pipeline config (``datalife.transforms.tabular.preprocessing_fn``); TFX passes the
+``transform`` section of the config as ``custom_config``. Per feature, in order:
+
+1. missing values: a value that is absent (sparse input) or equals one of the
+   feature's ``sentinels`` (e.g. -9999) is missing;
+2. ``impute``: ``mean`` / ``median`` (TFT quantiles, epsilon 1e-4) of the present
+   values, ``most_frequent`` (ties: the smallest value for numbers), or ``constant``;
+3. one op: ``scale`` (``zscore`` with the population standard deviation, ``minmax``
+   to [0, 1]), ``encode`` (``vocabulary`` ids, ``one_hot`` of width top_k +
+   num_oov_buckets), or ``bucketize`` (quantile ``num_buckets`` or fixed ``boundaries``).
+
+Crosses join the (imputed, unscaled) values of their features with ``_x_`` and map
+them to vocabulary ids, or to ``hash_buckets`` with FarmHash. ``passthrough``
+features are copied unchanged (they must have no missing values).
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from datalife.pipeline.config import FeatureSpec, TransformConfig
+
+__all__ = ["preprocessing_fn", "output_names", "CROSS_SEPARATOR"]
+
+CROSS_SEPARATOR = "_x_"
+MEDIAN_EPSILON = 1e-4
+
+
+def output_names(config: TransformConfig) -> list[str]:
+    return [*config.features, *(c.output_name for c in config.crosses), *config.passthrough]
+
+
+def _is_string(x) -> bool:
+    return x.dtype == tf.string
+
+
+def _flat_dense_and_present(x, name: str, sentinels):
+    """A [batch] dense tensor (missing filled with a placeholder) and a [batch] presence mask."""
+    placeholder = "" if _is_string(x) else tf.constant(0, x.dtype)
+    if isinstance(x, tf.SparseTensor):
+        batch = x.dense_shape[0]
+        shaped = tf.SparseTensor(x.indices, x.values, tf.stack([batch, tf.constant(1, tf.int64)]))
+        dense = tf.reshape(tf.sparse.to_dense(shaped, default_value=placeholder), [-1])
+        present = tf.reshape(
+            tf.sparse.to_dense(
+                tf.SparseTensor(x.indices, tf.ones_like(x.values, tf.bool), shaped.dense_shape),
+                default_value=False,
+            ),
+            [-1],
+        )
+    elif isinstance(x, tf.RaggedTensor):
+        dense = tf.reshape(x.to_tensor(default_value=placeholder, shape=[None, 1]), [-1])
+        present = tf.reshape(x.row_lengths() > 0, [-1])
+    else:
+        dense = tf.reshape(x, [-1])
+        present = tf.ones_like(dense, tf.bool)
+    if sentinels:
+        if _is_string(dense):
+            raise ValueError(f"feature {name!r}: sentinels are numbers, but the feature holds strings")
+        for value in sentinels:
+            present = tf.logical_and(present, tf.not_equal(dense, tf.cast(value, dense.dtype)))
+    return dense, present
+
+
+def _most_frequent(values):
+    """Most frequent present value; for numbers ties go to the smallest value."""
+    if _is_string(values):
+        keys, counts = tft.count_per_key(values)
+        return keys[tf.argmax(counts)]
+    as_text = tf.strings.as_string(values, shortest=True) if values.dtype.is_floating else tf.strings.as_string(values)
+    keys, counts = tft.count_per_key(as_text)
+    numbers = tf.strings.to_number(keys, out_type=tf.float64)
+    best = tf.equal(counts, tf.reduce_max(counts))
+    return tf.cast(tf.reduce_min(tf.boolean_mask(numbers, best)), values.dtype)
+
+
+def _impute(name: str, dense, present, spec: FeatureSpec):
+    if spec.impute is None:
+        return dense
+    present_values = tf.boolean_mask(dense, present)
+    if spec.impute == "constant":
+        if _is_string(dense):
+            fill = tf.constant(str(spec.fill_value))
+        else:
+            fill = tf.cast(float(spec.fill_value), dense.dtype)
+    elif spec.impute == "most_frequent":
+        fill = _most_frequent(present_values)
+    else:
+        if _is_string(dense):
+            raise ValueError(f"feature {name!r}: impute {spec.impute!r} needs numbers, the feature holds strings")
+        present_values = tf.cast(present_values, tf.float32)
+        dense = tf.cast(dense, tf.float32)
+        if spec.impute == "mean":
+            fill = tft.mean(present_values)
+        else:
+            boundaries = tft.quantiles(present_values, num_buckets=2, epsilon=MEDIAN_EPSILON)
+            fill = tf.reshape(boundaries, [-1])[0]
+    return tf.where(present, dense, fill)
+
+
+def _apply_op(name: str, x, spec: FeatureSpec):
+    if spec.scale is not None:
+        if _is_string(x):
+            raise ValueError(f"feature {name!r}: scale {spec.scale!r} needs numbers, the feature holds strings")
+        x = tf.cast(x, tf.float32)
+        return tft.scale_to_z_score(x) if spec.scale == "zscore" else tft.scale_to_0_1(x)
+    if spec.encode is not None:
+        text = x if _is_string(x) else tf.strings.as_string(x)
+        ids = tft.compute_and_apply_vocabulary(
+            text, top_k=spec.top_k, num_oov_buckets=spec.num_oov_buckets, vocab_filename=name
+        )
+        if spec.encode == "one_hot":
+            return tf.one_hot(ids, depth=spec.top_k + spec.num_oov_buckets, dtype=tf.float32)
+        return ids
+    if spec.bucketize is not None:
+        x = tf.cast(x, tf.float32)
+        if spec.bucketize.boundaries is not None:
+            return tft.apply_buckets(x, tf.constant([spec.bucketize.boundaries], tf.float32))
+        return tft.bucketize(x, spec.bucketize.num_buckets)
+    return x
+
+
+def _require_complete(name: str, x, purpose: str):
+    if isinstance(x, (tf.SparseTensor, tf.RaggedTensor)):
+        raise ValueError(
+            f"feature {name!r} has missing values (the schema makes it sparse) but is used as "
+            f"{purpose} without 'impute'; add impute: mean|median|most_frequent|constant"
+        )
+    return tf.reshape(x, [-1])
+
+
+def preprocessing_fn(inputs, custom_config=None):
+    """The TFX Transform entry point (see the module docstring)."""
+    config = TransformConfig.model_validate(custom_config or {})
+    outputs, base = {}, {}
+    for name, spec in config.features.items():
+        if name not in inputs:
+            raise ValueError(f"transform feature {name!r} is not in the data: {sorted(inputs)}")
+        x = inputs[name]
+        if spec.impute is None and not spec.sentinels:
+            dense = _require_complete(name, x, "a feature")
+        else:
+            dense, present = _flat_dense_and_present(x, name, spec.sentinels)
+            if spec.impute is None:
+                raise ValueError(f"feature {name!r} declares sentinels but no 'impute'")
+            dense = _impute(name, dense, present, spec)
+        base[name] = dense
+        outputs[name] = _apply_op(name, dense, spec)
+    for cross in config.crosses:
+        parts = []
+        for name in cross.features:
+            value = base[name] if name in base else _require_complete(name, inputs[name], "a cross input")
+            if value.dtype == tf.string:
+                parts.append(value)
+            elif value.dtype.is_floating:
+                parts.append(tf.strings.as_string(value, shortest=True))
+            else:
+                parts.append(tf.strings.as_string(value))
+        joined = tf.strings.join(parts, separator=CROSS_SEPARATOR)
+        if cross.hash_buckets:
+            outputs[cross.output_name] = tf.strings.to_hash_bucket_fast(joined, cross.hash_buckets)
+        else:
+            outputs[cross.output_name] = tft.compute_and_apply_vocabulary(
+                joined, vocab_filename=cross.output_name
+            )
+    for name in config.passthrough:
+        outputs[name] = _require_complete(name, inputs[name], "a passthrough feature")
+    return outputs
