@@ -266,7 +266,7 @@ def _model_at(loc: tuple) -> Optional[type[BaseModel]]:
     return cls if isinstance(cls, type) and issubclass(cls, BaseModel) else None
 
 
-def _describe(err: dict, lines: dict[tuple, int], filename: str) -> str:
+def _describe(err: dict, lines: dict[tuple, int], filename: str) -> tuple[int, str]:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper() and "[" in p))
     key = ".".join(str(p) for p in loc) or "<top level>"
     line = None
@@ -286,7 +286,7 @@ def _describe(err: dict, lines: dict[tuple, int], filename: str) -> str:
         what = "required key is missing"
     else:
         what = err["msg"].removeprefix("Value error, ")
-    return f"{where}: {key}: {what}"
+    return line or 0, f"{where}: {key}: {what}"
 
 
 def parse_config(text: str, filename: str = "<config>", base_dir: Optional[Path] = None) -> PipelineConfig:
@@ -303,7 +303,8 @@ def parse_config(text: str, filename: str = "<config>", base_dir: Optional[Path]
     try:
         cfg = PipelineConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([_describe(e, lines, filename) for e in exc.errors()]) from None
+        described = [_describe(e, lines, filename) for e in exc.errors()]
+        raise ConfigError([msg for _, msg in sorted(described, key=lambda d: d[0])]) from None
     cfg._base_dir = (base_dir or Path.cwd()).resolve()
     cfg._lines = lines  # kept for data-aware checks (unknown features) below
     return cfg

@@ -1,0 +1,121 @@
+"""The config model: good configs load, bad ones fail before anything runs with a
+message naming the file, line, key and the allowed values (messages pinned)."""
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from datalife.pipeline.config import ConfigError, load_config, parse_config
+
+REPO = Path(__file__).resolve().parents[1]
+
+GOOD = """\
+name: t-1
+components:
+  example_gen:
+    input: data
+  transform:
+    features:
+      age: {scale: zscore}
+      city: {impute: most_frequent, encode: one_hot, top_k: 3}
+    crosses:
+      - {features: [age, city], hash_buckets: 8}
+"""
+
+
+def errors(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(textwrap.dedent(text), filename="c.yaml")
+    return info.value.problems
+
+
+def test_good_config_and_defaults(tmp_path):
+    cfg = parse_config(GOOD, filename="c.yaml", base_dir=tmp_path)
+    assert cfg.seed == 42 and cfg.enable_cache is True
+    assert cfg.components.example_gen.format == "csv"
+    assert cfg.components.example_gen.splits == {"train": 4, "eval": 1}
+    assert cfg.components.example_validator.on_anomalies == "fail"
+    assert cfg.beam.args() == ["--direct_num_workers=1", "--direct_running_mode=in_memory"]
+    assert cfg.root_dir == tmp_path / "runs" / "t-1"
+    assert cfg.metadata_path == tmp_path / "runs" / "t-1" / "metadata.sqlite"
+    assert cfg.resolve("data") == tmp_path / "data"
+    assert cfg.components.transform.crosses[0].output_name == "age_x_city"
+
+
+def test_unknown_component_names_line_and_allowed():
+    text = GOOD.replace("  transform:", "  transfrom:")
+    assert errors(text) == [
+        "c.yaml:5: components.transfrom: unknown key 'transfrom'; allowed: example_gen, "
+        "example_validator, schema_gen, statistics_gen, transform"
+    ]
+
+
+def test_bad_option_value_names_allowed_values():
+    text = GOOD.replace("scale: zscore", "scale: zscor")
+    assert errors(text) == [
+        "c.yaml:7: components.transform.features.age.scale: invalid value 'zscor'; "
+        "allowed: 'zscore' or 'minmax'"
+    ]
+
+
+def test_unknown_option_in_feature():
+    text = GOOD.replace("{scale: zscore}", "{scale: zscore, clip: 3}")
+    assert errors(text) == [
+        "c.yaml:7: components.transform.features.age.clip: unknown key 'clip'; allowed: bucketize, "
+        "encode, fill_value, impute, num_oov_buckets, scale, sentinels, top_k"
+    ]
+
+
+def test_consistency_rules():
+    assert errors(GOOD.replace("{scale: zscore}", "{scale: zscore, encode: vocabulary}")) == [
+        "c.yaml:7: components.transform.features.age: choose one of scale / encode / bucketize "
+        "per feature, got ['scale', 'encode']"
+    ]
+    assert errors(GOOD.replace(", top_k: 3", "")) == [
+        "c.yaml:8: components.transform.features.city: encode: one_hot needs 'top_k' "
+        "(the one-hot width is top_k + num_oov_buckets)"
+    ]
+    assert errors(GOOD.replace("{scale: zscore}", "{impute: constant}")) == [
+        "c.yaml:7: components.transform.features.age: impute: constant needs 'fill_value'"
+    ]
+
+
+def test_missing_required_and_bad_name_and_yaml():
+    assert errors("name: x\ncomponents: {}\n") == [
+        "c.yaml:2: components.example_gen: required key is missing"
+    ]
+    assert errors(GOOD.replace("name: t-1", "name: My_Pipeline")) == [
+        "c.yaml: <top level>: name 'My_Pipeline' must match [a-z0-9][a-z0-9-]{0,127} (valid for Kubeflow too)"
+    ]
+    assert errors("name: [x\n") [0].startswith("c.yaml:2: not valid YAML")
+
+
+def test_several_faults_reported_together():
+    text = GOOD.replace("scale: zscore", "scale: zscor").replace("  transform:", "  transform:\n    bogus: 1")
+    problems = errors(text)
+    assert len(problems) == 2
+    assert problems[0].startswith("c.yaml:6: components.transform.bogus: unknown key 'bogus'")
+
+
+def test_unknown_feature_against_the_data(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.csv").write_text("age,city\n1,a\n")
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text(GOOD.replace("      city: {", "      town: {").replace("[age, city]", "[age, city]"))
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg_file)
+    assert info.value.problems == [f"{cfg_file}:8: components.transform.features.town: unknown feature 'town'; "
+                                   "the input has: age, city"]
+
+
+def test_missing_input_folder_is_named(tmp_path):
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text(GOOD)
+    with pytest.raises(ConfigError, match="data: the example_gen input folder does not exist"):
+        load_config(cfg_file)
+
+
+def test_bundled_demo_config_is_valid():
+    cfg = load_config(REPO / "pipeline" / "configs" / "tabular.yaml")
+    assert set(cfg.components.transform.features) == {
+        "age", "income", "hours_per_week", "tenure_months", "city", "segment"}
