@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from tfx import v1 as tfx
+from tfx.components import FileBasedExampleGen
 from tfx.components.example_gen.custom_executors import parquet_executor
 from tfx.dsl.components.base import executor_spec
 from tfx.orchestration import metadata as tfx_metadata
@@ -36,7 +37,7 @@ def example_gen(cfg: PipelineConfig):
         return tfx.components.CsvExampleGen(input_base=base, output_config=out)
     if gen.format == "tfrecord":
         return tfx.components.ImportExampleGen(input_base=base, output_config=out)
-    return tfx.components.FileBasedExampleGen(
+    return FileBasedExampleGen(
         input_base=base,
         output_config=out,
         custom_executor_spec=executor_spec.BeamExecutorSpec(parquet_executor.Executor),
