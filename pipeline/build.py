@@ -29,25 +29,52 @@ def _output_config(splits: dict[str, int]):
     )
 
 
+def _input_config(patterns: dict[str, str]):
+    return tfx.proto.Input(splits=[tfx.proto.Input.Split(name=n, pattern=p) for n, p in patterns.items()])
+
+
 def example_gen(cfg: PipelineConfig):
     gen = cfg.components.example_gen
     base = str(cfg.resolve(gen.input))
-    out = _output_config(gen.splits)
+    if gen.input_splits:  # one file pattern per split: ExampleGen keeps them as they are
+        io = {"input_config": _input_config(gen.input_splits)}
+    else:
+        io = {"output_config": _output_config(gen.splits)}
     if gen.format == "csv":
-        return tfx.components.CsvExampleGen(input_base=base, output_config=out)
+        return tfx.components.CsvExampleGen(input_base=base, **io)
     if gen.format == "tfrecord":
-        return tfx.components.ImportExampleGen(input_base=base, output_config=out)
+        return tfx.components.ImportExampleGen(input_base=base, **io)
     return FileBasedExampleGen(
         input_base=base,
-        output_config=out,
+        **io,
         custom_executor_spec=executor_spec.BeamExecutorSpec(parquet_executor.Executor),
     ).with_id("ParquetExampleGen")
+
+
+def custom_stages(cfg: PipelineConfig, examples) -> tuple[list, object]:
+    """The configured datalife components that turn Examples into Examples, in order;
+    returns them and the channel of the final Examples."""
+    c, stages = cfg.components, []
+    if c.weak_labeler is not None:
+        from datalife.components.weak_labeler.component import WeakLabeler
+        from datalife.labeling.lf_loader import module_sha256
+
+        stage = WeakLabeler(
+            examples=examples,
+            config=c.weak_labeler.model_dump_json(),
+            lf_module_sha256=module_sha256(c.weak_labeler.lf_module),
+            seed=cfg.seed,
+        )
+        stages.append(stage)
+        examples = stage.outputs["labeled_examples"]
+    return stages, examples
 
 
 def build_components(cfg: PipelineConfig) -> list:
     c = cfg.components
     gen = example_gen(cfg)
-    stats = tfx.components.StatisticsGen(examples=gen.outputs["examples"])
+    stages, examples = custom_stages(cfg, gen.outputs["examples"])
+    stats = tfx.components.StatisticsGen(examples=examples)
     if c.schema_gen.schema_file:
         schema_gen = tfx.components.ImportSchemaGen(schema_file=str(cfg.resolve(c.schema_gen.schema_file)))
     else:
@@ -62,11 +89,11 @@ def build_components(cfg: PipelineConfig) -> list:
         schema=schema_gen.outputs["schema"],
         on_anomalies=c.example_validator.on_anomalies,
     )
-    components = [gen, stats, schema_gen, validator, gate]
+    components = [gen, *stages, stats, schema_gen, validator, gate]
     if c.transform is not None:
         components.append(
             tfx.components.Transform(
-                examples=gen.outputs["examples"],
+                examples=examples,
                 schema=gate.outputs["validated_schema"],
                 preprocessing_fn=c.transform.preprocessing_fn,
                 custom_config=c.transform.model_dump(mode="json"),

@@ -19,6 +19,8 @@ from typing import Any, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from datalife.components.weak_labeler.spec import WeakLabelerConfig
+
 __all__ = [
     "ConfigError",
     "PipelineConfig",
@@ -114,12 +116,16 @@ class TransformConfig(_Strict):
 class ExampleGenConfig(_Strict):
     format: Literal["csv", "tfrecord", "parquet"] = "csv"
     input: str
+    # either hash-bucket splits of all input files, or one file pattern per split
     splits: dict[str, int] = Field(default_factory=lambda: {"train": 4, "eval": 1})
+    input_splits: Optional[dict[str, str]] = None
 
     @model_validator(mode="after")
     def _splits(self):
         if not self.splits or any(v <= 0 for v in self.splits.values()):
             raise ValueError(f"'splits' maps split names to positive hash-bucket counts, got {self.splits}")
+        if self.input_splits is not None and not self.input_splits:
+            raise ValueError("'input_splits' maps split names to file patterns; it is empty")
         return self
 
 
@@ -141,6 +147,7 @@ class ComponentsConfig(_Strict):
     statistics_gen: StatisticsGenConfig = Field(default_factory=StatisticsGenConfig)
     schema_gen: SchemaGenConfig = Field(default_factory=SchemaGenConfig)
     example_validator: ExampleValidatorConfig = Field(default_factory=ExampleValidatorConfig)
+    weak_labeler: Optional[WeakLabelerConfig] = None
     transform: Optional[TransformConfig] = None
 
 

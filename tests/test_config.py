@@ -46,7 +46,7 @@ def test_unknown_component_names_line_and_allowed():
     text = GOOD.replace("  transform:", "  transfrom:")
     assert errors(text) == [
         "c.yaml:5: components.transfrom: unknown key 'transfrom'; allowed: example_gen, "
-        "example_validator, schema_gen, statistics_gen, transform"
+        "example_validator, schema_gen, statistics_gen, transform, weak_labeler"
     ]
 
 

@@ -1,0 +1,62 @@
+"""Beam glue of the weak labeler: batches of serialized examples -> label-matrix rows
+(the per-batch work is ``datalife.labeling.applier.apply_batch``), and labels back
+onto the examples."""
+from __future__ import annotations
+
+import apache_beam as beam
+import tensorflow as tf
+
+from datalife.components.examples_beam import decode_value, example_key
+from datalife.components.weak_labeler.spec import WeakLabelerConfig
+from datalife.labeling.applier import apply_batch
+from datalife.labeling.lf_loader import load_lfs
+from datalife.labeling.weak_supervision import LabeledRow
+
+__all__ = ["ApplyLFs", "attach_labels"]
+
+
+class ApplyLFs(beam.DoFn):
+    """(split, serialized) batches -> (LabeledRow, serialized) per example."""
+
+    def __init__(self, config_json: str):
+        self._config_json = config_json
+
+    def setup(self):
+        self.cfg = WeakLabelerConfig.model_validate_json(self._config_json)
+        self.lfs = load_lfs(self.cfg.lf_module)
+
+    def process(self, batch):
+        cfg = self.cfg
+        parsed = [(split, raw, tf.train.Example.FromString(raw)) for split, raw in batch]
+        names = sorted({k for _, _, ex in parsed for k in ex.features.feature})
+        columns = {n: [decode_value(ex.features.feature[n]) if n in ex.features.feature else None
+                       for _, _, ex in parsed] for n in names}
+        keys = [example_key(raw, ex, cfg.id_field) for _, raw, ex in parsed]
+        L, faulted = apply_batch(self.lfs, columns, keys, fault_tolerant=cfg.fault_tolerant)
+        for i, (split, raw, ex) in enumerate(parsed):
+            gold = None
+            if split == cfg.dev_split:
+                value = columns.get(cfg.dev_label_field, [None] * len(parsed))[i]
+                if value is None:
+                    raise ValueError(f"dev split {split!r}: example {keys[i]!r} has no "
+                                     f"dev label field {cfg.dev_label_field!r}")
+                gold = int(value)
+            yield LabeledRow(keys[i], split, tuple(int(v) for v in L[i]),
+                             tuple(int(j) for j in faulted[i].nonzero()[0]), gold), raw
+
+
+def attach_labels(item, labels: dict, label_field: str, probs_field: str):
+    """Add the hard label and the class probabilities; None for a dropped example."""
+    row, raw = item
+    label, probs, keep = labels[row.key]
+    if not keep:
+        return None
+    example = tf.train.Example.FromString(raw)
+    features = example.features.feature
+    if label_field in features:
+        features[f"{label_field}_original"].CopyFrom(features[label_field])
+    features[label_field].Clear()
+    features[label_field].int64_list.value.append(label)
+    features[probs_field].Clear()
+    features[probs_field].float_list.value.extend(probs)
+    return row.split, example.SerializeToString()

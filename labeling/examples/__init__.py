@@ -1,0 +1,1 @@
+"""Example labeling-function modules."""
