@@ -6,6 +6,7 @@ whatever the Beam parallelism was.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -15,7 +16,9 @@ from snorkel.labeling.model import LabelModel, MajorityLabelVoter
 
 from datalife.labeling.lfs import ABSTAIN
 
-__all__ = ["LabelModelSpec", "fit_label_model", "lf_table", "accuracy", "majority_vote"]
+__all__ = ["LabelModelSpec", "fit_label_model", "lf_table", "accuracy", "majority_vote", "probs_to_labels"]
+
+TIE_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class LabelModelSpec:
 def fit_label_model(L: np.ndarray, spec: LabelModelSpec) -> LabelModel:
     if L.ndim != 2 or L.shape[0] == 0:
         raise ValueError(f"the label matrix to fit is empty or not 2-D: shape {L.shape}")
+    if L.shape[1] < 3:
+        raise ValueError(f"Snorkel's LabelModel needs at least 3 labeling functions, got {L.shape[1]}")
     if L.max(initial=ABSTAIN) >= spec.cardinality:
         raise ValueError(f"a labeling function voted {int(L.max())}, outside 0..{spec.cardinality - 1} "
                          f"(cardinality {spec.cardinality})")
@@ -41,9 +46,27 @@ def fit_label_model(L: np.ndarray, spec: LabelModelSpec) -> LabelModel:
     return model
 
 
-def majority_vote(L: np.ndarray, spec: LabelModelSpec) -> np.ndarray:
-    return MajorityLabelVoter(cardinality=spec.cardinality, verbose=False).predict(
-        L, tie_break_policy=spec.tie_break)
+def _key_hash(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
+def probs_to_labels(probs: np.ndarray, keys: Sequence[str], tie_break: str) -> np.ndarray:
+    """Hard labels from class probabilities. Ties (within 1e-5) are broken per example:
+    ``abstain`` gives -1; ``random`` picks among the tied classes by a hash of the
+    example's key. (Snorkel's own "random" hashes the row's *position*, so a row's label
+    would change with the rows around it; a key makes it a property of the example.)"""
+    top = probs.max(axis=1, keepdims=True)
+    tied = np.abs(probs - top) < TIE_TOLERANCE
+    labels = probs.argmax(axis=1).astype(np.int64)
+    for i in np.nonzero(tied.sum(axis=1) > 1)[0]:
+        options = np.nonzero(tied[i])[0]
+        labels[i] = ABSTAIN if tie_break == "abstain" else options[_key_hash(keys[i]) % len(options)]
+    return labels
+
+
+def majority_vote(L: np.ndarray, spec: LabelModelSpec, keys: Sequence[str]) -> np.ndarray:
+    probs = MajorityLabelVoter(cardinality=spec.cardinality, verbose=False).predict_proba(L)
+    return probs_to_labels(probs, keys, spec.tie_break)
 
 
 def accuracy(pred: np.ndarray, gold: np.ndarray) -> float:

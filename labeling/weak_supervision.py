@@ -12,7 +12,8 @@ from typing import Optional, Sequence
 import numpy as np
 from snorkel.labeling import LFAnalysis
 
-from datalife.labeling.label_model import LabelModelSpec, accuracy, fit_label_model, lf_table, majority_vote
+from datalife.labeling.label_model import (LabelModelSpec, accuracy, fit_label_model, lf_table, majority_vote,
+                                           probs_to_labels)
 from datalife.labeling.lfs import ABSTAIN
 
 __all__ = ["LabeledRow", "WeakLabels", "label_rows"]
@@ -55,7 +56,7 @@ def label_rows(rows: Sequence[LabeledRow], lf_names: Sequence[str], spec: LabelM
         raise ValueError(f"no examples in the fit splits {list(fit_splits)}; splits present: {sorted(set(splits))}")
     model = fit_label_model(L[fit_mask], spec)
     probs = model.predict_proba(L)
-    labels = model.predict(L, tie_break_policy=spec.tie_break)
+    labels = probs_to_labels(probs, keys, spec.tie_break)
     all_abstain = (L == ABSTAIN).all(axis=1)
     keep = ~all_abstain if drop_abstained else np.ones(len(rows), bool)
 
@@ -93,12 +94,16 @@ def label_rows(rows: Sequence[LabeledRow], lf_names: Sequence[str], spec: LabelM
             raise ValueError(f"dev split {dev_split!r} has {int(m.sum())} rows, "
                              f"{sum(g is None for g in gold_rows)} without a dev label")
         Y = np.array(gold_rows, dtype=np.int64)
-        mv = majority_vote(L[m], spec)
+        mv = majority_vote(L[m], spec, [k for k, mm in zip(keys, m) if mm])
+        covered = ~all_abstain[m]
         report["dev"] = {
             "split": dev_split,
             "rows": int(m.sum()),
             "label_model_accuracy": accuracy(labels[m], Y),
             "majority_vote_accuracy": accuracy(mv, Y),
+            # on the rows at least one LF voted on (the rest are tie-broken by key hash)
+            "label_model_accuracy_covered": accuracy(labels[m][covered], Y[covered]),
+            "majority_vote_accuracy_covered": accuracy(mv[covered], Y[covered]),
             "coverage": float(LFAnalysis(L[m]).label_coverage()),
             "lfs": lf_table(L[m], lf_names, Y=Y, weights=weights),
         }

@@ -11,10 +11,10 @@ import os
 
 from tfx import v1 as tfx
 from tfx.components import FileBasedExampleGen
-from tfx.components.example_gen.custom_executors import parquet_executor
 from tfx.dsl.components.base import executor_spec
 from tfx.orchestration import metadata as tfx_metadata
 
+from datalife.components.parquet_example_gen import executor as parquet_executor
 from datalife.components.validation_gate import ValidationGate
 from datalife.pipeline.config import PipelineConfig
 

@@ -86,11 +86,17 @@ def _runner(name: str):
 
 
 def _root_cause(exc: BaseException) -> BaseException:
-    seen = set()
-    while (exc.__cause__ or exc.__context__) and id(exc) not in seen:
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return exc
+    """The exception worth showing: the deepest one raised by datalife's own code (it
+    names the file, record or labeling function), else the deepest of the chain."""
+    chain, seen = [exc], {id(exc)}
+    while True:
+        nxt = chain[-1].__cause__ or chain[-1].__context__
+        if nxt is None or id(nxt) in seen:
+            break
+        seen.add(id(nxt))
+        chain.append(nxt)
+    ours = [e for e in chain if type(e).__module__.startswith("datalife.")]
+    return ours[-1] if ours else chain[-1]
 
 
 def run_pipeline(cfg: PipelineConfig, runner: str = "local", out: Optional[TextIO] = None) -> RunResult:

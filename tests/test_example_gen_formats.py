@@ -40,6 +40,7 @@ def _write(df: pd.DataFrame, fmt: str, folder):
 @pytest.mark.parametrize("fmt", ["parquet", "tfrecord"])
 def test_format_round_trip(tmp_path, fmt):
     df = pd.read_csv(CSV)[["age", "segment"]].head(200)
+    df.loc[:9, "age"] = 0  # zeros must stay zeros (TFX's own parquet executor drops them)
     _write(df, fmt, tmp_path / "data")
     bad = tmp_path / "bad.yaml"
     bad.write_text(CONFIG.format(fmt=fmt, feature="agee"))
@@ -53,3 +54,19 @@ def test_format_round_trip(tmp_path, fmt):
     assert sorted(r["age"][0] for r in rows) == sorted(df["age"])
     assert sorted(r["segment"][0].decode() for r in rows) == sorted(df["segment"])
     assert result.states["Transform"] == "complete"
+
+
+def test_parquet_row_conversion_keeps_zeros_and_drops_only_missing():
+    import numpy as np
+
+    from datalife.components.parquet_example_gen.executor import row_to_example
+
+    ex = row_to_example({"i": np.int64(0), "f": 0.0, "b": False, "s": "", "n": None, "nan": float("nan"),
+                         "l": np.array([1, 0]), "u": "\u00e9"})
+    f = ex.features.feature
+    assert list(f["i"].int64_list.value) == [0] and list(f["f"].float_list.value) == [0.0]
+    assert list(f["b"].int64_list.value) == [0] and list(f["s"].bytes_list.value) == [b""]
+    assert f["n"].WhichOneof("kind") is None and f["nan"].WhichOneof("kind") is None
+    assert list(f["l"].int64_list.value) == [1, 0] and list(f["u"].bytes_list.value) == ["\u00e9".encode()]
+    with pytest.raises(TypeError, match="Parquet column 'd': values of type dict are not supported"):
+        row_to_example({"d": {"a": 1}})

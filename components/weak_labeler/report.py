@@ -31,6 +31,8 @@ def render_html(report: dict) -> str:
         parts += [f"<h2>Dev split {html.escape(dev['split'])} ({dev['rows']} rows)</h2>",
                   _table([{"label model accuracy": dev["label_model_accuracy"],
                            "majority vote accuracy": dev["majority_vote_accuracy"],
+                           "label model accuracy (covered rows)": dev["label_model_accuracy_covered"],
+                           "majority vote accuracy (covered rows)": dev["majority_vote_accuracy_covered"],
                            "coverage": dev["coverage"]}]),
                   _table(dev["lfs"])]
     for split, s in report["splits"].items():

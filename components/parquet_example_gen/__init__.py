@@ -1,0 +1,1 @@
+"""ParquetExampleGen executor that keeps zero values (see executor.py)."""
