@@ -10,7 +10,7 @@ from tfx.components.util import examples_utils
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 
-__all__ = ["read_splits", "write_split", "example_key", "decode_value", "mark_examples"]
+__all__ = ["read_splits", "read_split_batches", "write_split", "example_key", "decode_value", "mark_examples"]
 
 
 def read_splits(pipeline, examples_artifact, splits=None):
@@ -23,6 +23,33 @@ def read_splits(pipeline, examples_artifact, splits=None):
         uri = artifact_utils.get_split_uri([examples_artifact], split)
         out[split] = pipeline | f"Read[{split}]" >> beam.io.ReadFromTFRecord(f"{uri}/*")
     return out
+
+
+class _ReadShard(beam.DoFn):
+    """(split, file, shard, num_shards) -> (split, [serialized, ...]) batches, read by
+    tf.data in C++: Beam then pays its per-element cost once per batch, not per row."""
+
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+
+    def process(self, task):
+        split, path, shard, num_shards = task
+        compression = "GZIP" if path.endswith(".gz") else ""
+        ds = tf.data.TFRecordDataset(path, compression_type=compression).shard(num_shards, shard)
+        for batch in ds.batch(self.batch_size).as_numpy_iterator():
+            yield split, list(batch)
+
+
+def read_split_batches(pipeline, examples_artifact, splits, batch_size: int, shards_per_file: int = 4):
+    """One PCollection of (split, [serialized examples]) batches over all ``splits``.
+    Each file is read as ``shards_per_file`` interleaved shards so that workers share it."""
+    tasks = []
+    for split in splits:
+        uri = artifact_utils.get_split_uri([examples_artifact], split)
+        for path in sorted(tf.io.gfile.glob(f"{uri}/*")):
+            tasks += [(split, path, i, shards_per_file) for i in range(shards_per_file)]
+    return (pipeline | "ShardTasks" >> beam.Create(tasks) | "Spread" >> beam.Reshuffle()
+            | "ReadShards" >> beam.ParDo(_ReadShard(batch_size)))
 
 
 def write_split(pcoll, examples_artifact, split: str):

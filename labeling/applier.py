@@ -7,7 +7,6 @@ with one attribute per field. This is the per-batch core the Beam DoFn calls.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Sequence
 
 import numpy as np
@@ -21,9 +20,29 @@ class LFError(RuntimeError):
     """A labeling function raised; the message names it and the example's key."""
 
 
-def _rows(columns: dict, n: int) -> list[SimpleNamespace]:
-    names = list(columns)
-    return [SimpleNamespace(**{k: columns[k][i] for k in names}) for i in range(n)]
+class Row:
+    """One example as an object with one attribute per field (``x.text``, also
+    ``x["text"]``), read from the batch's columns on first access."""
+
+    __slots__ = ("_columns", "_i")
+
+    def __init__(self, columns, i: int):
+        self._columns, self._i = columns, i
+
+    def __getattr__(self, name):
+        try:
+            return self._columns[name][self._i]
+        except KeyError:
+            raise AttributeError(f"the example has no field {name!r}") from None
+
+    __getitem__ = __getattr__
+
+    def __repr__(self) -> str:
+        return f"Row({ {k: self._columns[k][self._i] for k in self._columns} })"
+
+
+def _rows(columns, n: int) -> list[Row]:
+    return [Row(columns, i) for i in range(n)]
 
 
 def apply_batch(lfs: Sequence, columns: dict, keys: Sequence,

@@ -7,7 +7,7 @@ import io
 import apache_beam as beam
 import numpy as np
 
-from datalife.components.examples_beam import mark_examples, read_splits, write_split
+from datalife.components.examples_beam import mark_examples, read_split_batches, write_split
 from datalife.components.weak_labeler.beam_glue import ApplyLFs, attach_labels
 from datalife.components.weak_labeler.report import write_report
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
@@ -18,13 +18,13 @@ from datalife.labeling.weak_supervision import label_rows
 __all__ = ["run"]
 
 
-def _fit_and_write(rows, cfg: WeakLabelerConfig, lf_names, seed: int, matrix_uri: str, report_uri: str):
+def _fit_and_write(batches, cfg: WeakLabelerConfig, lf_names, seed: int, matrix_uri: str, report_uri: str):
     import tensorflow as tf
 
     spec = LabelModelSpec(cardinality=cfg.cardinality, epochs=cfg.epochs, lr=cfg.lr, l2=cfg.l2,
                           class_balance=tuple(cfg.class_balance) if cfg.class_balance else None,
                           tie_break=cfg.tie_break, seed=seed)
-    result = label_rows(list(rows), lf_names, spec, cfg.fit_splits, cfg.dev_split, cfg.drop_abstained)
+    result = label_rows([row for batch in batches for row in batch], lf_names, spec, cfg.fit_splits, cfg.dev_split, cfg.drop_abstained)
     buf = io.BytesIO()
     np.savez_compressed(buf, L=result.L, keys=np.array(result.keys), splits=np.array(result.splits),
                         lf_names=np.array(lf_names), labels=result.labels, probs=result.probs)
@@ -44,16 +44,12 @@ def run(examples, labeled_examples, label_matrix, report, config_json: str, seed
     splits = artifact_utils.decode_split_names(examples.split_names)
     mark_examples(labeled_examples, splits)
     with pipeline as p:
-        raw = read_splits(p, examples, splits)
-        tagged = [raw[s] | f"Tag[{s}]" >> beam.Map(lambda b, s=s: (s, b)) for s in splits]
-        rows = (tagged | beam.Flatten()
-                | beam.BatchElements(min_batch_size=cfg.batch_size, max_batch_size=cfg.batch_size)
-                | beam.ParDo(ApplyLFs(config_json)))
-        labels = (rows | "RowsOnly" >> beam.Map(lambda item: item[0])
+        batches = (read_split_batches(p, examples, splits, cfg.batch_size)
+                   | beam.ParDo(ApplyLFs(config_json)))
+        labels = (batches | "RowsOnly" >> beam.Map(lambda batch: [row for row, _ in batch])
                   | beam.combiners.ToList()
                   | beam.Map(_fit_and_write, cfg, lf_names, seed, label_matrix.uri, report.uri))
-        out = (rows | beam.Map(attach_labels, beam.pvalue.AsSingleton(labels), cfg.label_field, cfg.probs_field)
-               | beam.Filter(lambda x: x is not None))
+        out = batches | beam.FlatMap(attach_labels, beam.pvalue.AsSingleton(labels), cfg.label_field,
+                                     cfg.probs_field).with_outputs(*splits)
         for s in splits:
-            write_split(out | f"Only[{s}]" >> beam.Filter(lambda x, s=s: x[0] == s)
-                        | f"Bytes[{s}]" >> beam.Map(lambda x: x[1]), labeled_examples, s)
+            write_split(out[s], labeled_examples, s)

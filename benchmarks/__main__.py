@@ -1,0 +1,9 @@
+"""Run every benchmark: python -m benchmarks [name ...]."""
+import importlib
+import sys
+
+BENCHMARKS = ["bench_labeling"]
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or BENCHMARKS:
+        importlib.import_module(f"benchmarks.{name}").main()
