@@ -91,14 +91,21 @@ def build_components(cfg: PipelineConfig) -> list:
     )
     components = [gen, *stages, stats, schema_gen, validator, gate]
     if c.transform is not None:
-        components.append(
-            tfx.components.Transform(
-                examples=examples,
-                schema=gate.outputs["validated_schema"],
-                preprocessing_fn=c.transform.preprocessing_fn,
-                custom_config=c.transform.model_dump(mode="json"),
-            )
+        transform = tfx.components.Transform(
+            examples=examples,
+            schema=gate.outputs["validated_schema"],
+            preprocessing_fn=c.transform.preprocessing_fn,
+            custom_config=c.transform.model_dump(mode="json"),
         )
+        components.append(transform)
+        examples = transform.outputs["transformed_examples"]
+    if c.time_series_windower is not None:
+        from datalife.components.time_series_windower.component import TimeSeriesWindower
+
+        windower = TimeSeriesWindower(examples=examples, config=c.time_series_windower.model_dump_json())
+        if c.transform is None:
+            windower.add_upstream_node(gate)  # only window data that passed validation
+        components.append(windower)
     return components
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from datalife.components.time_series_windower.spec import TimestampConfig, WindowerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
 
 __all__ = [
@@ -99,16 +100,41 @@ class Cross(_Strict):
         return self.name or "_x_".join(self.features)
 
 
+class WindVector(_Strict):
+    """Wind speed and direction -> ``<name>_x``, ``<name>_y``. ``direction`` holds degrees,
+    or categories turned into degrees by ``degrees_map`` (null = calm, a zero vector)."""
+
+    speed: str
+    direction: str
+    degrees_map: Optional[dict[str, Optional[float]]] = None
+    name: str = "wind"
+
+
+class TimeSignals(_Strict):
+    """Time of day / of year as sine and cosine (``day_sin``, ``day_cos``, ``year_sin``,
+    ``year_cos``), and the timestamp in seconds as ``output`` (for the windower)."""
+
+    timestamp: TimestampConfig
+    periods: list[Literal["day", "year"]] = Field(default_factory=lambda: ["day", "year"])
+    output: Optional[str] = "timestamp"
+
+
 class TransformConfig(_Strict):
     preprocessing_fn: str = "datalife.transforms.tabular.preprocessing_fn"
     features: dict[str, FeatureSpec] = Field(default_factory=dict)
     crosses: list[Cross] = Field(default_factory=list)
     passthrough: list[str] = Field(default_factory=list)
+    wind_vectors: list[WindVector] = Field(default_factory=list)
+    time_signals: Optional[TimeSignals] = None
 
     def input_features(self) -> set[str]:
         names = set(self.features) | set(self.passthrough)
         for cross in self.crosses:
             names |= set(cross.features)
+        for wind in self.wind_vectors:
+            names |= {wind.speed, wind.direction}
+        if self.time_signals:
+            names |= set(self.time_signals.timestamp.columns())
         return names
 
 
@@ -149,6 +175,7 @@ class ComponentsConfig(_Strict):
     example_validator: ExampleValidatorConfig = Field(default_factory=ExampleValidatorConfig)
     weak_labeler: Optional[WeakLabelerConfig] = None
     transform: Optional[TransformConfig] = None
+    time_series_windower: Optional[WindowerConfig] = None  # after Transform when both are set
 
 
 # ----------------------------------------------------------------------------- runtime

@@ -53,8 +53,6 @@ def check_features(cfg: PipelineConfig) -> None:
     gen = cfg.components.example_gen
     columns = input_columns(cfg.resolve(gen.input), gen.format)
     transform = cfg.components.transform
-    if transform is None:
-        return
     where = str(cfg.source or "<config>")
     problems = []
 
@@ -64,6 +62,28 @@ def check_features(cfg: PipelineConfig) -> None:
         dotted = ".".join(str(p) for p in path)
         problems.append(f"{prefix}: {dotted}: unknown feature {name!r}; the input has: {', '.join(columns)}")
 
+    windower = cfg.components.time_series_windower
+    if windower is not None:
+        from datalife.transforms.tabular import output_names
+
+        available = output_names(transform) if transform is not None else columns
+        base = ("components", "time_series_windower")
+        named = [(("timestamp", "column"), windower.timestamp.column)] if windower.timestamp.column else [
+            (("timestamp", "parts", k), v) for k, v in windower.timestamp.parts.items()]
+        named += [(("series_key",), windower.series_key), (("label",), windower.label)]
+        named += [(("features", i), f) for i, f in enumerate(windower.features)]
+        named += [(("targets", i), f) for i, f in enumerate(windower.targets)]
+        for path, name in named:
+            if name is not None and name not in available:
+                line = cfg._lines.get(base + path)
+                prefix = f"{where}:{line}" if line else where
+                source = "the transform outputs" if transform is not None else "the input has"
+                problems.append(f"{prefix}: {'.'.join(map(str, base + path))}: unknown feature {name!r}; "
+                                f"{source}: {', '.join(available)}")
+    if transform is None:
+        if problems:
+            raise ConfigError(problems)
+        return
     base = ("components", "transform")
     for name in transform.features:
         if name not in columns:
@@ -71,6 +91,15 @@ def check_features(cfg: PipelineConfig) -> None:
     for i, name in enumerate(transform.passthrough):
         if name not in columns:
             report(base + ("passthrough", i), name)
+    for i, wind in enumerate(transform.wind_vectors):
+        for key in ("speed", "direction"):
+            if getattr(wind, key) not in columns:
+                report(base + ("wind_vectors", i, key), getattr(wind, key))
+    if transform.time_signals is not None:
+        ts = transform.time_signals.timestamp
+        for key, name in ([("column", ts.column)] if ts.column else list(ts.parts.items())):
+            if name not in columns:
+                report(base + ("time_signals", "timestamp") + ((key,) if ts.column else ("parts", key)), name)
     for i, cross in enumerate(transform.crosses):
         for j, name in enumerate(cross.features):
             if name not in columns:

@@ -125,3 +125,33 @@ def test_cross_vocabulary_and_hash():
 def test_missing_values_without_impute_is_a_clear_error():
     with pytest.raises(ValueError, match="feature 'y' has missing values.*add impute"):
         run_transform({"features": {"y": {"scale": "zscore"}}})
+
+
+def test_weather_wind_vector_and_time_signals_match_numpy():
+    rows = [
+        {"speed": 2.0, "dir": b"NE", "deg": 90.0, "year": 2010, "month": 1, "day": 1, "hour": 0},
+        {"speed": 4.0, "dir": b"cv", "deg": 180.0, "year": 2012, "month": 3, "day": 1, "hour": 6},
+        {"speed": 1.0, "dir": b"NW", "deg": 0.0, "year": 2014, "month": 12, "day": 31, "hour": 23},
+    ]
+    spec = {"speed": tf.io.FixedLenFeature([], tf.float32), "dir": tf.io.FixedLenFeature([], tf.string),
+            "deg": tf.io.FixedLenFeature([], tf.float32), **{k: tf.io.FixedLenFeature([], tf.int64)
+                                                            for k in ("year", "month", "day", "hour")}}
+    config = {"wind_vectors": [{"speed": "speed", "direction": "dir", "name": "w",
+                                "degrees_map": {"NE": 45, "SE": 135, "NW": 315, "cv": None}},
+                               {"speed": "speed", "direction": "deg", "name": "v"}],
+              "time_signals": {"timestamp": {"parts": {"year": "year", "month": "month", "day": "day",
+                                                       "hour": "hour"}}}}
+    out, _ = run_transform(config, rows=rows, spec=spec)
+    deg = np.radians([45, 0, 315])
+    speed = np.array([2.0, 0.0, 1.0])  # calm ('cv') -> a zero vector
+    np.testing.assert_allclose(column(out, "w_x"), speed * np.cos(deg), atol=1e-6)
+    np.testing.assert_allclose(column(out, "w_y"), speed * np.sin(deg), atol=1e-6)
+    np.testing.assert_allclose(column(out, "v_x"), [0, -4, 1], atol=1e-6)
+    import pandas as pd
+
+    ts = pd.to_datetime([f"{r['year']}-{r['month']:02d}-{r['day']:02d} {r['hour']:02d}:00" for r in rows])
+    seconds = (ts - pd.Timestamp("1970-01-01")).total_seconds().to_numpy()
+    np.testing.assert_array_equal(column(out, "timestamp"), seconds.astype(np.int64))
+    np.testing.assert_allclose(column(out, "day_sin"), np.sin(2 * np.pi * seconds / 86400), atol=1e-5)
+    np.testing.assert_allclose(column(out, "year_cos"), np.cos(2 * np.pi * seconds / (365.2425 * 86400)),
+                               atol=1e-5)

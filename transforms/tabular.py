@@ -30,7 +30,63 @@ MEDIAN_EPSILON = 1e-4
 
 
 def output_names(config: TransformConfig) -> list[str]:
-    return [*config.features, *(c.output_name for c in config.crosses), *config.passthrough]
+    names = [*config.features, *(c.output_name for c in config.crosses), *config.passthrough]
+    for wind in config.wind_vectors:
+        names += [f"{wind.name}_x", f"{wind.name}_y"]
+    if config.time_signals:
+        names += [f"{p}_{f}" for p in config.time_signals.periods for f in ("sin", "cos")]
+        names += [config.time_signals.output] if config.time_signals.output else []
+    return names
+
+
+SECONDS = {"day": 86400.0, "year": 365.2425 * 86400.0}
+
+
+def _days_from_civil(y, m, d):
+    """Days since 1970-01-01 (int64 tensors), as transforms.series_blocks.days_from_civil."""
+    y = y - tf.cast(m <= 2, tf.int64)
+    era = tf.math.floordiv(y, 400)
+    yoe = y - era * 400
+    doy = (153 * (m + tf.where(m > 2, tf.constant(-3, tf.int64), 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _timestamp_seconds(inputs, ts):
+    if ts.column:
+        x = _require_complete(ts.column, inputs[ts.column], "a timestamp")
+        if ts.unit == "iso":
+            raise ValueError("time_signals: ISO text timestamps are not supported in Transform; "
+                             "use unit s or ms, or parts")
+        seconds = tf.cast(x, tf.float64)
+        return seconds / 1000.0 if ts.unit == "ms" else seconds
+    part = {k: tf.cast(_require_complete(c, inputs[c], "a timestamp part"), tf.int64) for k, c in ts.parts.items()}
+    zero = tf.zeros_like(part["year"])
+    days = _days_from_civil(part["year"], part["month"], part["day"])
+    secs = days * 86400 + part.get("hour", zero) * 3600 + part.get("minute", zero) * 60 + part.get("second", zero)
+    return tf.cast(secs, tf.float64)
+
+
+def _wind(inputs, base, wind):
+    speed = base.get(wind.speed)
+    if speed is None:
+        speed = _require_complete(wind.speed, inputs[wind.speed], "a wind speed")
+    speed = tf.cast(speed, tf.float32)
+    direction = base.get(wind.direction)
+    if direction is None:
+        direction = _require_complete(wind.direction, inputs[wind.direction], "a wind direction")
+    if wind.degrees_map is not None:
+        keys = [k for k in wind.degrees_map]
+        vals = [float("nan") if v is None else float(v) for v in wind.degrees_map.values()]
+        table = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(keys, vals), default_value=float("nan"))
+        degrees = table.lookup(direction if direction.dtype == tf.string else tf.strings.as_string(direction))
+        calm = tf.math.is_nan(degrees)
+        degrees = tf.where(calm, 0.0, degrees)
+        speed = tf.where(calm, 0.0, speed)
+    else:
+        degrees = tf.cast(direction, tf.float32)
+    rad = degrees * (3.141592653589793 / 180.0)
+    return speed * tf.cos(rad), speed * tf.sin(rad)
 
 
 def _is_string(x) -> bool:
@@ -168,4 +224,14 @@ def preprocessing_fn(inputs, custom_config=None):
             )
     for name in config.passthrough:
         outputs[name] = _require_complete(name, inputs[name], "a passthrough feature")
+    for wind in config.wind_vectors:
+        outputs[f"{wind.name}_x"], outputs[f"{wind.name}_y"] = _wind(inputs, base, wind)
+    if config.time_signals is not None:
+        seconds = _timestamp_seconds(inputs, config.time_signals.timestamp)
+        for period in config.time_signals.periods:
+            angle = seconds * (2 * 3.141592653589793 / SECONDS[period])
+            outputs[f"{period}_sin"] = tf.cast(tf.sin(angle), tf.float32)
+            outputs[f"{period}_cos"] = tf.cast(tf.cos(angle), tf.float32)
+        if config.time_signals.output:
+            outputs[config.time_signals.output] = tf.cast(tf.round(seconds), tf.int64)
     return outputs
