@@ -46,7 +46,7 @@ def test_unknown_component_names_line_and_allowed():
     text = GOOD.replace("  transform:", "  transfrom:")
     assert errors(text) == [
         "c.yaml:5: components.transfrom: unknown key 'transfrom'; allowed: example_gen, "
-        "example_validator, schema_gen, statistics_gen, transform, weak_labeler"
+        "example_validator, schema_gen, statistics_gen, time_series_windower, transform, weak_labeler"
     ]
 
 
@@ -119,3 +119,46 @@ def test_bundled_demo_config_is_valid():
     cfg = load_config(REPO / "pipeline" / "configs" / "tabular.yaml")
     assert set(cfg.components.transform.features) == {
         "age", "income", "hours_per_week", "tenure_months", "city", "segment"}
+
+
+def test_windower_columns_are_checked_against_transform_outputs(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.csv").write_text("ts,temp,station\n0,1.5,a\n")
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text("""\
+name: w
+components:
+  example_gen: {input: data}
+  transform:
+    features: {temp: {scale: zscore}}
+    passthrough: [ts, station]
+  time_series_windower:
+    timestamp: {column: ts}
+    series_key: station
+    step_seconds: 60
+    features: [temp, tmep]
+    targets: [temp]
+    window: {history: 4}
+""")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg_file)
+    assert info.value.problems == [
+        f"{cfg_file}:11: components.time_series_windower.features.1: unknown feature 'tmep'; "
+        "the transform outputs: temp, ts, station"]
+
+
+def test_windower_and_weak_labeler_option_errors():
+    base = GOOD.split("  transform:")[0]
+    problems = errors(base + """\
+  weak_labeler: {lf_module: m, tie_break: coin}
+  time_series_windower:
+    timestamp: {column: t}
+    step_seconds: 1
+    features: [a]
+    window: {history: 2}
+""")
+    assert problems == [
+        "c.yaml:5: components.weak_labeler.tie_break: invalid value 'coin'; allowed: 'abstain' or 'random'",
+        "c.yaml:6: components.time_series_windower: give 'targets' (forecasting) or 'label' "
+        "(activity recognition), not both or neither",
+    ]
