@@ -37,13 +37,13 @@ def bench_core(df, lfs) -> float:
     return time.perf_counter() - t0
 
 
-def bench_beam(df, workers: int, tmp: str) -> float:
+def bench_beam(df, workers: int, tmp: str, mode: str | None = None) -> float:
     """The WeakLabeler's read + apply path: TFRecord file -> batches -> ApplyLFs."""
     import apache_beam as beam
     import tensorflow as tf
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from datalife.components.examples_beam import _ReadShard
+    from datalife.components.record_io import ReadShard
     from datalife.components.weak_labeler.beam_glue import ApplyLFs
     from datalife.components.weak_labeler.spec import WeakLabelerConfig
 
@@ -55,12 +55,12 @@ def bench_beam(df, workers: int, tmp: str) -> float:
                      for k, v in row.items()}
                 w.write(tf.train.Example(features=tf.train.Features(feature=f)).SerializeToString())
     config = WeakLabelerConfig(lf_module="datalife.labeling.examples.youtube_spam", id_field="COMMENT_ID")
-    opts = PipelineOptions([f"--direct_num_workers={workers}",
-                            f"--direct_running_mode={'in_memory' if workers == 1 else 'multi_processing'}"])
+    mode = mode or ("in_memory" if workers == 1 else "multi_processing")
+    opts = PipelineOptions([f"--direct_num_workers={workers}", f"--direct_running_mode={mode}"])
     tasks = [("train", path, i, 4) for i in range(4)]
     t0 = time.perf_counter()
     with beam.Pipeline(options=opts) as p:
-        _ = (p | beam.Create(tasks) | beam.Reshuffle() | beam.ParDo(_ReadShard(500))
+        _ = (p | beam.Create(tasks) | beam.Reshuffle() | beam.ParDo(ReadShard(500))
              | beam.ParDo(ApplyLFs(config.model_dump_json())) | beam.Map(len)
              | beam.CombineGlobally(sum))
     return time.perf_counter() - t0
@@ -79,6 +79,7 @@ def main() -> list[dict]:
 
     tmp = tempfile.mkdtemp()
     t_beam2 = bench_beam(df, 2, tmp)  # before pinning this process to one core
+    t_beam1p = bench_beam(df, 1, tmp, "multi_processing")
     single_core()
     t0 = time.perf_counter()
     PandasLFApplier(lfs).apply(df, progress_bar=False)
@@ -86,8 +87,9 @@ def main() -> list[dict]:
     t_core = bench_core(df, lfs)
     t_beam1 = bench_beam(df, 1, tmp)
     for name, t in (("snorkel PandasLFApplier (1 core)", t_snorkel), ("datalife core (1 core)", t_core),
-                    ("datalife Beam DirectRunner, 1 worker", t_beam1),
-                    ("datalife Beam DirectRunner, 2 workers", t_beam2)):
+                    ("datalife Beam DirectRunner, in_memory", t_beam1),
+                    ("datalife Beam DirectRunner, multi_processing, 1 worker", t_beam1p),
+                    ("datalife Beam DirectRunner, multi_processing, 2 workers", t_beam2)):
         rows.append({"what": name, "rows": N_ROWS, "lfs": len(lfs), "seconds": t, "rows_per_s": N_ROWS / t,
                      "x_snorkel": t_snorkel / t})
     report("labeling functions: 100k rows x 10 LFs", rows)

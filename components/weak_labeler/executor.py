@@ -46,7 +46,7 @@ def run(examples, labeled_examples, label_matrix, report, config_json: str, seed
     with pipeline as p:
         batches = (read_split_batches(p, examples, splits, cfg.batch_size)
                    | beam.ParDo(ApplyLFs(config_json)))
-        labels = (batches | "RowsOnly" >> beam.Map(lambda batch: [row for row, _ in batch])
+        labels = (batches | "RowsOnly" >> beam.Map(lambda batch: [item[0] for item in batch])
                   | beam.combiners.ToList()
                   | beam.Map(_fit_and_write, cfg, lf_names, seed, label_matrix.uri, report.uri))
         out = batches | beam.FlatMap(attach_labels, beam.pvalue.AsSingleton(labels), cfg.label_field,
