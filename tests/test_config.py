@@ -162,3 +162,16 @@ def test_windower_and_weak_labeler_option_errors():
         "c.yaml:6: components.time_series_windower: give 'targets' (forecasting) or 'label' "
         "(activity recognition), not both or neither",
     ]
+
+
+def test_mysql_metadata_connection_takes_the_password_from_the_environment(monkeypatch, tmp_path):
+    from datalife.pipeline.build import metadata_connection
+
+    cfg = parse_config(GOOD + "metadata:\n  mysql: {host: db.internal, port: 3307, database: mlmd, user: tfx, "
+                       "password_env: MLMD_PW}\n", filename="c.yaml", base_dir=tmp_path)
+    monkeypatch.setenv("MLMD_PW", "s3cret")
+    conn = metadata_connection(cfg)
+    assert (conn.mysql.host, conn.mysql.port, conn.mysql.database, conn.mysql.user, conn.mysql.password) == (
+        "db.internal", 3307, "mlmd", "tfx", "s3cret")
+    sqlite = metadata_connection(parse_config(GOOD, filename="c.yaml", base_dir=tmp_path))
+    assert sqlite.sqlite.filename_uri == str(tmp_path / "runs" / "t-1" / "metadata.sqlite")

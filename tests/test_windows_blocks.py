@@ -80,3 +80,22 @@ def test_days_from_civil_matches_numpy_datetime64():
     m = dates.astype("datetime64[M]").astype(int) % 12 + 1
     d = (dates - dates.astype("datetime64[M]")).astype(int) + 1
     np.testing.assert_array_equal(days_from_civil(y, m, d), dates.astype(int))
+
+
+def test_window_features_match_numpy_and_scipy():
+    from scipy.signal import stft
+
+    from datalife.transforms.series_blocks import window_features
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 32, 2))
+    f = window_features(x, ["stats", "fft", "spectrogram"])
+    np.testing.assert_allclose(f["stats_mean"], x.mean(axis=1))
+    np.testing.assert_allclose(f["stats_std"], x.std(axis=1))
+    np.testing.assert_allclose(f["stats_max"], x.max(axis=1))
+    # FFT magnitude of window 1, channel 0, by the definition
+    k = np.arange(17)[:, None]
+    dft = (x[1, :, 0][None, :] * np.exp(-2j * np.pi * k * np.arange(32)[None, :] / 32)).sum(axis=1)
+    np.testing.assert_allclose(f["fft"][1, :, 0], np.abs(dft), atol=1e-9)
+    _, _, z = stft(x[2, :, 1], nperseg=16, noverlap=8)
+    np.testing.assert_allclose(f["spectrogram"][2, :, 1, :], np.abs(z), atol=1e-12)
