@@ -104,19 +104,15 @@ class Columns(Mapping):
             self._cache[name] = [_plain(v) for v in self.batch.column(name).to_pylist()]
         return self._cache[name]
 
-    def raw_values(self, name: str, i: int) -> Optional[tuple[str, list]]:
-        """(kind, values) of one example's feature, for copying it: kind is int, float or bytes."""
+    def raw_column(self, name: str) -> list[Optional[tuple[str, list]]]:
+        """(kind, values) of every example's feature (None where absent), for copying
+        it: kind is int, float or bytes."""
         if name not in self._names:
-            return None
-        kind = self.batch.schema.field(name).type.value_type
-        values = self.batch.column(name)[i].as_py()
-        if values is None:
-            return None
-        if pa.types.is_integer(kind):
-            return "int", values
-        if pa.types.is_floating(kind):
-            return "float", values
-        return "bytes", values
+            return [None] * self.batch.num_rows
+        value_type = self.batch.schema.field(name).type.value_type
+        kind = ("int" if pa.types.is_integer(value_type) else
+                "float" if pa.types.is_floating(value_type) else "bytes")
+        return [None if v is None else (kind, v) for v in self.batch.column(name).to_pylist()]
 
     def __iter__(self):
         return iter(self._names)

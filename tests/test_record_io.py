@@ -49,8 +49,9 @@ def test_columns_decode_like_tensorflow():
     cols = Columns(raws)
     assert cols["i"] == [0, 1, 2, 3] and cols["text"][1] == "row 1 \u00e9"
     assert cols["x"][2] == [1.0, -1.5] and cols["label"] == [0, None, None, 1]
-    assert cols.raw_values("label", 3) == ("int", [1]) and cols.raw_values("label", 1) is None
-    assert cols.raw_values("text", 0) == ("bytes", ["row 0 \u00e9".encode()])
+    assert cols.raw_column("label") == [("int", [0]), None, None, ("int", [1])]
+    assert cols.raw_column("text")[0] == ("bytes", ["row 0 \u00e9".encode()])
+    assert cols.raw_column("x")[1] == ("float", [0.5, -1.5]) and cols.raw_column("nope") == [None] * 4
 
 
 def test_appended_features_merge_into_the_example():

@@ -44,12 +44,12 @@ class ApplyLFs(beam.DoFn):
                 if g is None:
                     raise ValueError(f"dev split {split!r}: example {keys[i]!r} has no "
                                      f"dev label field {cfg.dev_label_field!r}")
-        out = []
-        for i, raw in enumerate(raws):
-            row = LabeledRow(keys[i], split, tuple(int(v) for v in L[i]),
-                             tuple(int(j) for j in faulted[i].nonzero()[0]),
-                             None if gold[i] is None else int(gold[i]))
-            out.append((row, raw, columns.raw_values(cfg.label_field, i)))
+        originals = columns.raw_column(cfg.label_field)
+        votes = [tuple(r) for r in L.tolist()]
+        faults = ([tuple(int(j) for j in row.nonzero()[0]) for row in faulted] if faulted.any()
+                  else [()] * len(raws))
+        out = [(LabeledRow(keys[i], split, votes[i], faults[i], None if gold[i] is None else int(gold[i])),
+                raw, originals[i]) for i, raw in enumerate(raws)]
         yield out
 
 
