@@ -57,7 +57,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--runner", choices=["local", "beam"], default="local")
     check = sub.add_parser("check", help="validate a config (and its feature names) without running it")
     check.add_argument("config", type=Path)
+    comp = sub.add_parser("compile", help="compile a config for an orchestrator")
+    comp.add_argument("target", choices=["kubeflow"])
+    comp.add_argument("config", type=Path)
+    comp.add_argument("-o", "--output", type=Path, required=True)
+    comp.add_argument("--image", default="datalife:latest", help="container image with datalife installed")
+    comp.add_argument("--pipeline-root", default=None, help="e.g. gs://bucket/datalife (default: the config's root)")
+    lin = sub.add_parser("lineage", help="print the upstream lineage of an artifact from MLMD")
+    lin.add_argument("run_dir", type=Path, help="the pipeline's root folder (holding metadata.sqlite)")
+    lin.add_argument("artifact", nargs="?", type=int, help="artifact id (default: the latest run's final output)")
+    lin.add_argument("--format", choices=["text", "dot"], default="text")
+    runs = sub.add_parser("runs", help="list the runs in a metadata store, their executions and states")
+    runs.add_argument("run_dir", type=Path)
     return parser
+
+
+def _lineage(args) -> int:
+    from datalife.pipeline.lineage import final_artifact, lineage_dot, lineage_text, store_of
+
+    store = store_of(args.run_dir)
+    artifact = args.artifact if args.artifact is not None else final_artifact(store)
+    print(lineage_dot(store, artifact) if args.format == "dot" else lineage_text(store, artifact))
+    return 0
 
 
 def _quiet() -> None:
@@ -76,6 +97,20 @@ def main(argv=None) -> int:
             return _run(args.config, args.runner)
         if args.command == "check":
             return _check(args.config)
+        if args.command == "compile":
+            from datalife.pipeline.compile import compile_kubeflow
+            from datalife.pipeline.config import load_config
+
+            out = compile_kubeflow(load_config(args.config), args.output, args.image, args.pipeline_root)
+            print(f"wrote {out}")
+            return 0
+        if args.command == "lineage":
+            return _lineage(args)
+        if args.command == "runs":
+            from datalife.pipeline.lineage import runs_text, store_of
+
+            print(runs_text(store_of(args.run_dir)))
+            return 0
         if args.command == "demo":
             status = 0
             unknown = sorted(set(args.which) - set(DEMOS))
@@ -86,6 +121,9 @@ def main(argv=None) -> int:
             return status
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except (FileNotFoundError, LookupError) as exc:
+        print(f"datalife {args.command}: {exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -120,13 +120,17 @@ def upstream(store, artifact_id: int) -> list[LineageNode]:
         if art in seen_art:
             continue
         seen_art.add(art)
-        producers = [e for e in store.get_events_by_artifact_ids([art])
-                     if e.type in (metadata_store_pb2.Event.OUTPUT, metadata_store_pb2.Event.DECLARED_OUTPUT)]
-        for event in producers:
-            if event.execution_id in seen_exec:
+        producer_ids = sorted({e.execution_id for e in store.get_events_by_artifact_ids([art])
+                               if e.type in (metadata_store_pb2.Event.OUTPUT,
+                                             metadata_store_pb2.Event.DECLARED_OUTPUT)})
+        producers = store.get_executions_by_id(producer_ids)
+        # a cached execution re-publishes the artifact it reused: the artifact's origin is
+        # the execution that made it, so cached re-runs leave the lineage unchanged
+        made = [e for e in producers if e.last_known_state != metadata_store_pb2.Execution.CACHED]
+        for execution in made or producers:
+            if execution.id in seen_exec:
                 continue
-            seen_exec.add(event.execution_id)
-            execution = store.get_executions_by_id([event.execution_id])[0]
+            seen_exec.add(execution.id)
             events = store.get_events_by_execution_ids([execution.id])
             arts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
             node = LineageNode(execution.id, _component_of(store, execution),

@@ -89,9 +89,63 @@ def test_lineage_walks_events_back_to_the_example_gen_input(demo_run):
     assert transform.properties["preprocessing_fn"] == "datalife.transforms.tabular.preprocessing_fn"
 
 
-def test_second_identical_run_is_fully_cached(demo_run):
+def _transformed_id(result):
+    return [i for e in result.executions if e.component == "Transform" for i in e.output_ids["transformed_examples"]][0]
+
+
+def test_second_identical_run_is_fully_cached_and_lineage_unchanged(demo_run):
+    from datalife.pipeline.lineage import lineage_text, runs_text
+
     cfg, first = demo_run
+    store = mlmd.open_store(cfg.metadata_path)
+    before = lineage_text(store, _transformed_id(first))
     _, second = run_config(DEMO, cfg.root_dir)
     assert set(second.states.values()) == {"cached"} and len(second.states) == 6
-    assert second.output_uri("Transform", "transformed_examples") == first.output_uri(
-        "Transform", "transformed_examples")
+    assert _transformed_id(second) == _transformed_id(first)
+    store = mlmd.open_store(cfg.metadata_path)
+    assert lineage_text(store, _transformed_id(second)) == before
+    listing = runs_text(store).splitlines()
+    assert [line.split(": ", 1)[1] for line in listing if line.startswith("run ")] == [
+        "6 executions (complete 6)", "6 executions (cached 6)"]
+
+
+def test_lineage_text_names_parameters_and_input_fingerprint(demo_run):
+    from datalife.pipeline.lineage import final_artifact, lineage_dot, lineage_text
+
+    cfg, result = demo_run
+    store = mlmd.open_store(cfg.metadata_path)
+    text = lineage_text(store, final_artifact(store))
+    assert f"param input_base = {CSV.parent}" in text
+    assert "param preprocessing_fn = datalife.transforms.tabular.preprocessing_fn" in text
+    size = CSV.stat().st_size
+    assert f"input_fingerprint=split:single_split,num_files:1,total_bytes:{size}," in text
+    assert '"hash_buckets": 32' in text  # the transform's config, crosses included
+    dot = lineage_dot(store, final_artifact(store))
+    assert dot.startswith("digraph lineage {") and dot.count("[shape=box") == 6
+
+
+def test_kubeflow_v2_compile(demo_run, tmp_path):
+    import importlib
+    import json
+
+    from datalife.pipeline.compile import compile_kubeflow
+    from datalife.pipeline.config import load_config
+
+    out = compile_kubeflow(load_config(REPO / "pipeline/configs/weak_labeling.yaml"), tmp_path / "p.json",
+                           image="registry.example/datalife:0.1", pipeline_root="gs://bucket/datalife")
+    spec = json.loads(out.read_text())["pipelineSpec"]
+    assert spec["pipelineInfo"]["name"] == "demo-weak-labeling"
+    tasks = spec["root"]["dag"]["tasks"]
+    assert set(tasks) == {"CsvExampleGen", "WeakLabeler", "StatisticsGen", "SchemaGen", "ExampleValidator",
+                          "ValidationGate"}
+    assert tasks["WeakLabeler"]["dependentTasks"] == ["CsvExampleGen"]
+    assert tasks["StatisticsGen"]["dependentTasks"] == ["WeakLabeler"]
+    for executor in spec["deploymentSpec"]["executors"].values():
+        container = executor["container"]
+        assert container["image"] == "registry.example/datalife:0.1"
+        if "--executor_class_path" in container["args"]:
+            path = container["args"][container["args"].index("--executor_class_path") + 1]
+            module, _, cls = path.rpartition(".")
+            assert hasattr(importlib.import_module(module), cls), path
+    weak = [e for k, e in spec["deploymentSpec"]["executors"].items() if "WeakLabeler" in k][0]
+    assert "--direct_num_workers=1" in weak["container"]["args"]

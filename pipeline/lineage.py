@@ -1,0 +1,81 @@
+"""Human-readable lineage and run listings from MLMD (used by ``datalife lineage`` /
+``datalife runs``)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from datalife.pipeline import mlmd
+
+__all__ = ["final_artifact", "lineage_text", "lineage_dot", "runs_text"]
+
+
+def final_artifact(store) -> int:
+    """The first output of the last execution of the latest run."""
+    run = mlmd.latest_run(store)
+    if run is None:
+        raise LookupError("the metadata store holds no pipeline run")
+    executions = [e for e in mlmd.run_executions(store, run) if e.output_ids]
+    if not executions:
+        raise LookupError(f"run {run.name!r} has no execution with outputs")
+    last = executions[-1]
+    return next(iter(last.output_ids.values()))[0]
+
+
+def _artifact_props(store, artifact_id: int) -> dict:
+    [a] = store.get_artifacts_by_id([artifact_id])
+    out = {}
+    for source in (a.properties, a.custom_properties):
+        for k, v in source.items():
+            kind = v.WhichOneof("value")
+            out[k] = getattr(v, kind) if kind else None
+    return out
+
+
+def lineage_text(store, artifact_id: int) -> str:
+    nodes = mlmd.upstream(store, artifact_id)
+    lines = [f"upstream lineage of artifact {artifact_id} ({len(nodes)} executions)"]
+    for n in sorted(nodes, key=lambda n: n.execution_id):
+        lines.append(f"- execution {n.execution_id}: {n.component} [{n.state}]")
+        for k, v in sorted(n.properties.items()):
+            if k.startswith("__") or v in (None, ""):
+                continue
+            text = " ".join(str(v).split())  # JSON parameters on one line
+            lines.append(f"    param {k} = {text if len(text) <= 300 else text[:300] + '...'}")
+        for key, aid, type_name, uri in n.inputs:
+            lines.append(f"    in  {key}: {type_name} #{aid} {uri}")
+        for key, aid, type_name, uri in n.outputs:
+            props = _artifact_props(store, aid)
+            extra = f" input_fingerprint={props['input_fingerprint']}" if "input_fingerprint" in props else ""
+            lines.append(f"    out {key}: {type_name} #{aid} {uri}{extra}")
+    return "\n".join(lines)
+
+
+def lineage_dot(store, artifact_id: int) -> str:
+    nodes = mlmd.upstream(store, artifact_id)
+    out = ["digraph lineage {", "  rankdir=LR;"]
+    for n in nodes:
+        out.append(f'  e{n.execution_id} [shape=box, label="{n.component}\\n#{n.execution_id} {n.state}"];')
+        for key, aid, type_name, _ in n.inputs:
+            out.append(f'  a{aid} [shape=ellipse, label="{type_name}\\n#{aid}"];')
+            out.append(f'  a{aid} -> e{n.execution_id} [label="{key}"];')
+        for key, aid, type_name, _ in n.outputs:
+            out.append(f'  a{aid} [shape=ellipse, label="{type_name}\\n#{aid}"];')
+            out.append(f'  e{n.execution_id} -> a{aid} [label="{key}"];')
+    out.append("}")
+    return "\n".join(dict.fromkeys(out))  # de-duplicated, order kept
+
+
+def runs_text(store) -> str:
+    lines = []
+    for run in mlmd.pipeline_runs(store):
+        executions = mlmd.run_executions(store, run)
+        states = [e.state for e in executions]
+        lines.append(f"run {run.name}: {len(executions)} executions "
+                     f"({', '.join(f'{s} {states.count(s)}' for s in sorted(set(states)))})")
+        lines += [f"  {e.component}: {e.state} (execution {e.id})" for e in executions]
+    return "\n".join(lines) or "no runs"
+
+
+def store_of(run_dir: Path, sqlite: Optional[Path] = None):
+    return mlmd.open_store(sqlite or Path(run_dir) / "metadata.sqlite")
