@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a config (and its feature names) without running it")
     check.add_argument("config", type=Path)
     comp = sub.add_parser("compile", help="compile a config for an orchestrator")
-    comp.add_argument("target", choices=["kubeflow"])
+    comp.add_argument("target", choices=["kubeflow", "airflow"])
     comp.add_argument("config", type=Path)
     comp.add_argument("-o", "--output", type=Path, required=True)
     comp.add_argument("--image", default="datalife:latest", help="container image with datalife installed")
@@ -98,10 +98,13 @@ def main(argv=None) -> int:
         if args.command == "check":
             return _check(args.config)
         if args.command == "compile":
-            from datalife.pipeline.compile import compile_kubeflow
+            from datalife.pipeline.compile import compile_airflow, compile_kubeflow
             from datalife.pipeline.config import load_config
 
-            out = compile_kubeflow(load_config(args.config), args.output, args.image, args.pipeline_root)
+            if args.target == "airflow":
+                out = compile_airflow(args.config, args.output)
+            else:
+                out = compile_kubeflow(load_config(args.config), args.output, args.image, args.pipeline_root)
             print(f"wrote {out}")
             return 0
         if args.command == "lineage":

@@ -7,7 +7,43 @@ from typing import Optional
 
 from datalife.pipeline.config import PipelineConfig
 
-__all__ = ["compile_kubeflow", "DEFAULT_IMAGE"]
+__all__ = ["compile_kubeflow", "compile_airflow", "DEFAULT_IMAGE"]
+
+AIRFLOW_DAG = '''"""Airflow DAG of the datalife pipeline {name!r}, written by `datalife compile airflow`.
+
+It builds the pipeline from the config below with TFX's AirflowDagRunner. Importing TFX
+takes longer than Airflow's default 30 s DAG import timeout: run Airflow with
+AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT=300 and AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT=300.
+"""
+import datetime
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from tfx.orchestration.airflow.airflow_dag_runner import AirflowDagRunner, AirflowPipelineConfig
+
+from datalife.pipeline.build import build_pipeline
+from datalife.pipeline.config import load_config
+
+CONFIG = {config!r}
+
+DAG = AirflowDagRunner(AirflowPipelineConfig({{
+    "schedule_interval": None,
+    "start_date": datetime.datetime(2024, 1, 1),
+}})).run(build_pipeline(load_config(CONFIG)))
+'''
+
+
+def compile_airflow(config_path: Path, output: Path) -> Path:
+    """Write an Airflow DAG file that builds the pipeline of ``config_path`` (validated now,
+    and again when Airflow imports the DAG)."""
+    from datalife.pipeline.config import load_config
+
+    cfg = load_config(config_path)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(AIRFLOW_DAG.format(name=cfg.name, config=str(Path(config_path).resolve())))
+    return output
 
 DEFAULT_IMAGE = "datalife:latest"
 

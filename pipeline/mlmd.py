@@ -50,8 +50,8 @@ class ExecutionInfo:
 def _component_of(store, execution) -> str:
     for ctx in store.get_contexts_by_execution(execution.id):
         ctx_type = store.get_context_types_by_id([ctx.type_id])[0].name
-        if ctx_type == "node":
-            return ctx.name.split(".", 1)[-1]
+        if ctx_type in ("node", "component_run"):  # component_run: the Airflow orchestrator's
+            return ctx.name.rsplit(".", 1)[-1]
     return store.get_execution_types_by_id([execution.type_id])[0].name.rsplit(".", 1)[-1]
 
 
@@ -63,8 +63,8 @@ def _event_key(event) -> str:
 
 
 def pipeline_runs(store) -> list[metadata_store_pb2.Context]:
-    """The ``pipeline_run`` contexts, oldest first."""
-    runs = store.get_contexts_by_type("pipeline_run")
+    """The run contexts, oldest first (``pipeline_run``; ``run`` from the Airflow orchestrator)."""
+    runs = store.get_contexts_by_type("pipeline_run") + store.get_contexts_by_type("run")
     return sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id))
 
 
