@@ -35,6 +35,10 @@ def _run(config_path: Path, runner: str) -> int:
         return 1
     print()
     print(summary(result))
+    if cfg.metadata.mysql is None:
+        from datalife.pipeline.report import write_run_report
+
+        print(f"run report: {write_run_report(cfg.root_dir)}")
     return 0
 
 
@@ -66,7 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     lin = sub.add_parser("lineage", help="print the upstream lineage of an artifact from MLMD")
     lin.add_argument("run_dir", type=Path, help="the pipeline's root folder (holding metadata.sqlite)")
     lin.add_argument("artifact", nargs="?", type=int, help="artifact id (default: the latest run's final output)")
-    lin.add_argument("--format", choices=["text", "dot"], default="text")
+    lin.add_argument("--format", choices=["text", "dot", "png"], default="text")
+    lin.add_argument("-o", "--output", type=Path, help="with --format png: the picture's path (default lineage.png)")
+    rep = sub.add_parser("report", help="write one self-contained HTML page for the latest run")
+    rep.add_argument("run_dir", type=Path)
     runs = sub.add_parser("runs", help="list the runs in a metadata store, their executions and states")
     runs.add_argument("run_dir", type=Path)
     return parser
@@ -77,6 +84,13 @@ def _lineage(args) -> int:
 
     store = store_of(args.run_dir)
     artifact = args.artifact if args.artifact is not None else final_artifact(store)
+    if args.format == "png":
+        from datalife.pipeline.report import lineage_png
+
+        out = args.output or Path("lineage.png")
+        out.write_bytes(lineage_png(store, artifact))
+        print(f"wrote {out}")
+        return 0
     print(lineage_dot(store, artifact) if args.format == "dot" else lineage_text(store, artifact))
     return 0
 
@@ -109,6 +123,11 @@ def main(argv=None) -> int:
             return 0
         if args.command == "lineage":
             return _lineage(args)
+        if args.command == "report":
+            from datalife.pipeline.report import write_run_report
+
+            print(f"wrote {write_run_report(args.run_dir)}")
+            return 0
         if args.command == "runs":
             from datalife.pipeline.lineage import runs_text, store_of
 

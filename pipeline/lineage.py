@@ -41,7 +41,7 @@ def lineage_text(store, artifact_id: int) -> str:
             if k.startswith("__") or v in (None, ""):
                 continue
             text = " ".join(str(v).split())  # JSON parameters on one line
-            lines.append(f"    param {k} = {text if len(text) <= 300 else text[:300] + '...'}")
+            lines.append(f"    param {k} = {text if len(text) <= 4000 else text[:4000] + '...'}")
         for key, aid, type_name, uri in n.inputs:
             lines.append(f"    in  {key}: {type_name} #{aid} {uri}")
         for key, aid, type_name, uri in n.outputs:

@@ -149,3 +149,30 @@ def test_kubeflow_v2_compile(demo_run, tmp_path):
             assert hasattr(importlib.import_module(module), cls), path
     weak = [e for k, e in spec["deploymentSpec"]["executors"].items() if "WeakLabeler" in k][0]
     assert "--direct_num_workers=1" in weak["container"]["args"]
+
+
+def test_run_report_renders_in_headless_chromium(demo_run, tmp_path):
+    import shutil
+    import subprocess
+
+    from datalife.pipeline.report import write_run_report
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium on this machine (.ci/run installs Debian's chromium package)")
+    cfg, _ = demo_run
+    page = write_run_report(cfg.root_dir, tmp_path / "report.html")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0"]
+    out = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                         timeout=120)
+    dom = out.stdout
+    # the page's script ran (it numbers the sections and builds the table of contents)
+    assert 'data-rendered="4"' in dom, out.stderr[-2000:]  # run, statistics, anomalies, lineage
+    for heading in ("Run ", "Statistics (StatisticsGen)", "Anomalies (ExampleValidator)",
+                    "Lineage of artifact", "No anomalies."):
+        assert heading in dom
+    assert dom.count("<li><a href=") == 4
+    assert "Uncaught" not in out.stderr and "CONSOLE" not in out.stderr
+    assert dom.count("data:image/png;base64,") >= 1  # the lineage picture, inlined

@@ -59,6 +59,20 @@ def test_demo_labels_every_example_and_accounts_for_rows(demo):
     assert "label model accuracy" in html and "keyword_subscribe" in html
 
 
+def test_demo_lineage_reaches_the_input_with_lf_module_hash_and_seed(demo):
+    from datalife.labeling.lf_loader import module_sha256
+    from datalife.pipeline import mlmd
+    from datalife.pipeline.lineage import lineage_text
+
+    cfg, result = demo
+    store = mlmd.open_store(cfg.metadata_path)
+    [weak] = [e for e in result.executions if e.component == "WeakLabeler"]
+    text = lineage_text(store, weak.output_ids["labeled_examples"][0])
+    assert f"param input_base = {REPO / 'data' / 'messages'}" in text
+    assert f"param lf_module_sha256 = {module_sha256('datalife.labeling.examples.youtube_spam')}" in text
+    assert '"lf_module":"datalife.labeling.examples.youtube_spam"' in text and "param seed = 42" in text
+
+
 def test_identical_whatever_direct_num_workers(demo, tmp_path):
     cfg, first = demo
     beam = cfg.beam.model_copy(update={"direct_num_workers": 2, "direct_running_mode": "multi_threading"})

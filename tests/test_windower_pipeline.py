@@ -36,8 +36,16 @@ def keras_inputs(x, history, stride=1):
 
 
 def test_forecasting_demo_counts_and_keras_oracle(tmp_path):
-    _, result = run_config(DEMO, tmp_path)
+    cfg, result = run_config(DEMO, tmp_path)
     counts = report_of(result)["counts"]
+    from datalife.pipeline import mlmd
+    from datalife.pipeline.lineage import final_artifact, lineage_text
+
+    store = mlmd.open_store(cfg.metadata_path)
+    text = lineage_text(store, final_artifact(store))  # the windows
+    assert f"param input_base = {REPO / 'data' / 'weather'}" in text
+    assert '"window":{"history":24,"targets":24,"shift":24,"stride":1,"sampling_rate":1}' in text
+    assert "- execution 6: Transform [complete]" in text
     # by hand: 2 stations x 1440 hours, beta misses 5 hours; span 48
     assert counts["rows_in"] == counts["rows_gridded"] == 2 * 1440 - 5
     assert counts["windows_candidate"] == 2 * (1440 - 48 + 1)

@@ -1,0 +1,171 @@
+"""One self-contained HTML page per run (``datalife report RUN_DIR``, also written at
+the end of ``datalife run``): the executions and their states, statistics and
+anomalies per split, each custom component's own report (pictures inlined), and the
+lineage picture. Nothing is loaded from the network: TFDV's Facets view needs
+scripts from a CDN, so statistics are rendered as tables from the same
+``DatasetFeatureStatisticsList`` proto."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from pathlib import Path
+
+from datalife.pipeline import mlmd
+
+__all__ = ["write_run_report", "lineage_png"]
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    def cell(v):
+        return f"{v:.4g}" if isinstance(v, float) else html.escape(str(v))
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _statistics_html(uri: str) -> str:
+    import tensorflow_data_validation as tfdv
+
+    parts = []
+    for split_dir in sorted(Path(uri).glob("Split-*")):
+        stats = tfdv.load_stats_binary(str(split_dir / "FeatureStats.pb"))
+        for dataset in stats.datasets:
+            rows = []
+            for f in dataset.features:
+                name = f.path.step[0] if f.path.step else f.name
+                kind = f.WhichOneof("stats")
+                if kind == "num_stats":
+                    s = f.num_stats
+                    common = s.common_stats
+                    rows.append([name, "numeric", common.num_non_missing, common.num_missing, s.mean, s.std_dev,
+                                 s.min, s.max, ""])
+                elif kind == "string_stats":
+                    s = f.string_stats
+                    common = s.common_stats
+                    top = ", ".join(f"{v.value} ({int(v.frequency)})" for v in s.top_values[:5])
+                    rows.append([name, "string", common.num_non_missing, common.num_missing, "", "", "", "",
+                                 f"{s.unique} unique: {top}"])
+            parts.append(f"<h3>{html.escape(split_dir.name[6:])}: {dataset.num_examples} examples</h3>" + _table(
+                ["feature", "type", "present", "missing", "mean", "std", "min", "max", "values"], rows))
+    return "".join(parts)
+
+
+def _anomalies_html(store, artifact_id: int) -> str:
+    from tfx.types import standard_artifacts
+
+    from datalife.components.validation_gate.anomalies import read_anomalies
+
+    [a] = store.get_artifacts_by_id([artifact_id])
+    art = standard_artifacts.ExampleAnomalies()
+    art.set_mlmd_artifact(a)
+    found = read_anomalies(art)
+    if not found:
+        return "<p class='ok'>No anomalies.</p>"
+    return _table(["split", "feature", "kind", "description"], [[x.split, x.feature, x.kind, x.description]
+                                                                 for x in found])
+
+
+def _component_report_html(uri: str) -> str:
+    page = Path(uri) / "report.html"
+    if not page.is_file():
+        return ""
+    text = page.read_text()
+    body = re.search(r"<body[^>]*>(.*)</body>", text, re.S)
+    text = body.group(1) if body else text
+
+    def inline(match):
+        path = Path(uri) / match.group(1)
+        return _img(path.read_bytes(), match.group(1)) if path.is_file() else ""
+
+    return re.sub(r"<img[^>]*src='([^':]+)'[^>]*>", inline, text)
+
+
+def lineage_png(store, artifact_id: int) -> bytes:
+    """The executions upstream of an artifact, left to right by depth, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    nodes = {n.execution_id: n for n in mlmd.upstream(store, artifact_id)}
+    producer = {aid: n.execution_id for n in nodes.values() for _, aid, _, _ in n.outputs}
+    parents = {eid: {producer[aid] for _, aid, _, _ in n.inputs if aid in producer} for eid, n in nodes.items()}
+    depth: dict[int, int] = {}
+
+    def d(eid):
+        if eid not in depth:
+            depth[eid] = 1 + max((d(p) for p in parents[eid]), default=-1)
+        return depth[eid]
+
+    for eid in nodes:
+        d(eid)
+    columns: dict[int, list[int]] = {}
+    for eid in sorted(nodes):
+        columns.setdefault(depth[eid], []).append(eid)
+    pos = {eid: (x, -i) for x, col in columns.items() for i, eid in enumerate(col)}
+    fig, ax = plt.subplots(figsize=(2.2 * (len(columns) + 1), 1.2 * (max(map(len, columns.values())) + 1)))
+    for eid, ps in parents.items():
+        for p in ps:
+            ax.annotate("", xy=pos[eid], xytext=pos[p], arrowprops={"arrowstyle": "->", "color": "#555"})
+    for eid, (x, y) in pos.items():
+        ax.text(x, y, f"{nodes[eid].component}\n#{eid} {nodes[eid].state}", ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "round", "fc": "#e8f0fe", "ec": "#3367d6"})
+    ax.set_xlim(-0.7, len(columns) - 0.3)
+    ax.set_ylim(-max(map(len, columns.values())) + 0.4, 0.6)
+    ax.axis("off")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+STYLE = ("body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:.5em 0}"
+         "td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}th{background:#eee}"
+         "section{border-top:2px solid #3367d6;margin-top:2em}.ok{color:#137333}img{max-width:100%}")
+# a script that must run for the page to count as rendered (the browser test checks it)
+SCRIPT = ("document.body.dataset.rendered = String(document.querySelectorAll('section').length);"
+          "var toc = document.getElementById('toc');"
+          "document.querySelectorAll('section h2').forEach(function (h, i) {"
+          "  h.id = 's' + i; var li = document.createElement('li');"
+          "  li.innerHTML = '<a href=\"#s' + i + '\">' + h.textContent + '</a>'; toc.appendChild(li); });")
+
+
+def write_run_report(run_dir: Path, out: Path | None = None) -> Path:
+    """Write ``<run_dir>/report.html`` for the latest run in ``<run_dir>/metadata.sqlite``."""
+    from datalife.pipeline.lineage import final_artifact, runs_text
+
+    run_dir = Path(run_dir)
+    store = mlmd.open_store(run_dir / "metadata.sqlite")
+    run = mlmd.latest_run(store)
+    if run is None:
+        raise LookupError(f"{run_dir}: the metadata store holds no run")
+    executions = mlmd.run_executions(store, run)
+    sections = [f"<section><h2>Run {html.escape(run.name)}</h2>"
+                + _table(["component", "state", "execution"], [[e.component, e.state, e.id] for e in executions])
+                + f"<pre>{html.escape(runs_text(store))}</pre></section>"]
+    for e in executions:
+        if "statistics" in e.outputs:
+            sections.append(f"<section><h2>Statistics ({html.escape(e.component)})</h2>"
+                            f"{_statistics_html(e.outputs['statistics'][0])}</section>")
+        if "anomalies" in e.output_ids:
+            sections.append(f"<section><h2>Anomalies ({html.escape(e.component)})</h2>"
+                            f"{_anomalies_html(store, e.output_ids['anomalies'][0])}</section>")
+        if "report" in e.outputs:
+            sections.append(f"<section><h2>{html.escape(e.component)} report</h2>"
+                            f"{_component_report_html(e.outputs['report'][0])}</section>")
+    final = final_artifact(store)
+    sections.append(f"<section><h2>Lineage of artifact {final}</h2>{_img(lineage_png(store, final), 'lineage')}"
+                    "</section>")
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>datalife run report</title>"
+            f"<style>{STYLE}</style></head><body><h1>datalife run report</h1><ul id='toc'></ul>"
+            f"{''.join(sections)}<script>{SCRIPT}</script></body></html>")
+    out = Path(out or run_dir / "report.html")
+    out.write_text(page)
+    return out
