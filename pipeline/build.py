@@ -59,11 +59,13 @@ def custom_stages(cfg: PipelineConfig, examples) -> tuple[list, object]:
         from datalife.components.weak_labeler.component import WeakLabeler
         from datalife.labeling.lf_loader import module_sha256
 
+        spec = c.weak_labeler
+        if spec.seed is None:  # the pipeline seed, written into the one config parameter
+            spec = spec.model_copy(update={"seed": cfg.seed})
         stage = WeakLabeler(
             examples=examples,
-            config=c.weak_labeler.model_dump_json(),
-            lf_module_sha256=module_sha256(c.weak_labeler.lf_module),
-            seed=cfg.seed,
+            config=spec.model_dump_json(),
+            lf_module_sha256=module_sha256(spec.lf_module),
         )
         stages.append(stage)
         examples = stage.outputs["labeled_examples"]

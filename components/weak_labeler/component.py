@@ -2,8 +2,9 @@
 the label matrix, probabilistic labels written onto the examples.
 
 Parameters are declared once: ``config`` is the JSON of :class:`WeakLabelerConfig`
-(validated from the pipeline YAML); ``lf_module_sha256`` is the LF module's content
-hash, so editing the LFs invalidates the cache and shows in the lineage.
+(validated from the pipeline YAML, with the pipeline seed filled in when the config
+gives none); ``lf_module_sha256`` is the LF module's content hash, so editing the LFs
+invalidates the cache and shows in the lineage.
 """
 import apache_beam as beam
 from tfx.dsl.component.experimental.annotations import (BeamComponentParameter, InputArtifact,
@@ -25,7 +26,6 @@ def WeakLabeler(
     report: OutputArtifact[ComponentReport],
     config: Parameter[str],
     lf_module_sha256: Parameter[str],
-    seed: Parameter[int],
     beam_pipeline: BeamComponentParameter[beam.Pipeline] = None,
 ):
-    executor.run(examples, labeled_examples, label_matrix, report, config, seed, beam_pipeline)
+    executor.run(examples, labeled_examples, label_matrix, report, config, beam_pipeline)

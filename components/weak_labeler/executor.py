@@ -35,10 +35,10 @@ def _fit_and_write(batches, cfg: WeakLabelerConfig, lf_names, seed: int, matrix_
     return result.by_key()
 
 
-def run(examples, labeled_examples, label_matrix, report, config_json: str, seed: int, pipeline) -> None:
+def run(examples, labeled_examples, label_matrix, report, config_json: str, pipeline) -> None:
     cfg = WeakLabelerConfig.model_validate_json(config_json)
     lf_names = [lf.name for lf in load_lfs(cfg.lf_module)]  # fail fast on a bad module path
-    seed = cfg.seed if cfg.seed is not None else seed
+    seed = cfg.seed if cfg.seed is not None else 0
     from tfx.types import artifact_utils
 
     splits = artifact_utils.decode_split_names(examples.split_names)
