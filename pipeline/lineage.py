@@ -22,16 +22,6 @@ def final_artifact(store) -> int:
     return next(iter(last.output_ids.values()))[0]
 
 
-def _artifact_props(store, artifact_id: int) -> dict:
-    [a] = store.get_artifacts_by_id([artifact_id])
-    out = {}
-    for source in (a.properties, a.custom_properties):
-        for k, v in source.items():
-            kind = v.WhichOneof("value")
-            out[k] = getattr(v, kind) if kind else None
-    return out
-
-
 def lineage_text(store, artifact_id: int) -> str:
     nodes = mlmd.upstream(store, artifact_id)
     lines = [f"upstream lineage of artifact {artifact_id} ({len(nodes)} executions)"]
@@ -45,7 +35,7 @@ def lineage_text(store, artifact_id: int) -> str:
         for key, aid, type_name, uri in n.inputs:
             lines.append(f"    in  {key}: {type_name} #{aid} {uri}")
         for key, aid, type_name, uri in n.outputs:
-            props = _artifact_props(store, aid)
+            props = mlmd.properties_of(store.get_artifacts_by_id([aid])[0])
             extra = f" input_fingerprint={props['input_fingerprint']}" if "input_fingerprint" in props else ""
             lines.append(f"    out {key}: {type_name} #{aid} {uri}{extra}")
     return "\n".join(lines)

@@ -16,6 +16,7 @@ __all__ = [
     "run_executions",
     "upstream",
     "STATE_NAMES",
+    "properties_of",
 ]
 
 STATE_NAMES = {
@@ -95,9 +96,10 @@ class LineageNode:
     outputs: list[tuple[str, int, str, str]]
 
 
-def _props(execution) -> dict:
+def properties_of(node) -> dict:
+    """An execution's or artifact's properties and custom properties as plain values."""
     out = {}
-    for source in (execution.properties, execution.custom_properties):
+    for source in (node.properties, node.custom_properties):
         for name, value in source.items():
             kind = value.WhichOneof("value")
             out[name] = getattr(value, kind) if kind else None
@@ -134,7 +136,7 @@ def upstream(store, artifact_id: int) -> list[LineageNode]:
             events = store.get_events_by_execution_ids([execution.id])
             arts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
             node = LineageNode(execution.id, _component_of(store, execution),
-                               STATE_NAMES.get(execution.last_known_state, "unknown"), _props(execution), [], [])
+                               STATE_NAMES.get(execution.last_known_state, "unknown"), properties_of(execution), [], [])
             for e in events:
                 a = arts[e.artifact_id]
                 row = (_event_key(e), a.id, type_name(a), a.uri)
