@@ -12,7 +12,8 @@ from datalife.pipeline.config import ConfigError
 __all__ = ["main", "demo_config"]
 
 REPO = Path(__file__).resolve().parents[1]
-DEMOS = {"tabular": "tabular.yaml", "weak_labeling": "weak_labeling.yaml", "forecasting": "forecasting.yaml"}
+DEMOS = {"tabular": "tabular.yaml", "weak_labeling": "weak_labeling.yaml", "forecasting": "forecasting.yaml",
+         "detection": "detection.yaml"}
 
 
 def demo_config(name: str = "tabular") -> Path:

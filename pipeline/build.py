@@ -72,9 +72,17 @@ def custom_stages(cfg: PipelineConfig, examples) -> tuple[list, object]:
     return stages, examples
 
 
+def label_unifier(cfg: PipelineConfig):
+    from datalife.components.label_unifier.component import LabelUnifier
+    from datalife.components.label_unifier.executor import input_fingerprint
+
+    spec = cfg.components.label_unifier.with_base(cfg.resolve)
+    return LabelUnifier(config=spec.model_dump_json(), input_fingerprint=input_fingerprint(spec))
+
+
 def build_components(cfg: PipelineConfig) -> list:
     c = cfg.components
-    gen = example_gen(cfg)
+    gen = example_gen(cfg) if c.example_gen is not None else label_unifier(cfg)
     stages, examples = custom_stages(cfg, gen.outputs["examples"])
     stats = tfx.components.StatisticsGen(examples=examples)
     if c.schema_gen.schema_file:

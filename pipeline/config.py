@@ -19,6 +19,7 @@ from typing import Any, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.time_series_windower.spec import TimestampConfig, WindowerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
 
@@ -169,13 +170,24 @@ class ExampleValidatorConfig(_Strict):
 
 
 class ComponentsConfig(_Strict):
-    example_gen: ExampleGenConfig
+    # the source of Examples: files through an ExampleGen, or annotations unified
+    example_gen: Optional[ExampleGenConfig] = None
+    label_unifier: Optional[LabelUnifierConfig] = None
     statistics_gen: StatisticsGenConfig = Field(default_factory=StatisticsGenConfig)
     schema_gen: SchemaGenConfig = Field(default_factory=SchemaGenConfig)
     example_validator: ExampleValidatorConfig = Field(default_factory=ExampleValidatorConfig)
     weak_labeler: Optional[WeakLabelerConfig] = None
     transform: Optional[TransformConfig] = None
     time_series_windower: Optional[WindowerConfig] = None  # after Transform when both are set
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.example_gen is None) == (self.label_unifier is None):
+            raise ValueError("give exactly one of 'example_gen' (files) or 'label_unifier' (annotations)")
+        if self.label_unifier is not None and (self.weak_labeler or self.time_series_windower):
+            raise ValueError("the label_unifier's image examples do not go through weak_labeler or "
+                             "time_series_windower")
+        return self
 
 
 # ----------------------------------------------------------------------------- runtime

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from datalife.pipeline.config import ConfigError, PipelineConfig
 
-__all__ = ["input_files", "input_columns", "check_features"]
+__all__ = ["input_files", "input_columns", "check_features", "check_sources"]
 
 
 def input_files(folder: Path, fmt: str) -> list[Path]:
@@ -49,8 +49,11 @@ def input_columns(folder: Path, fmt: str) -> list[str]:
 
 
 def check_features(cfg: PipelineConfig) -> None:
-    """Every feature the transform names must be a column of the input."""
+    """Every feature the transform names must be a column of the input; every
+    annotation source must exist."""
     gen = cfg.components.example_gen
+    if gen is None:
+        return check_sources(cfg)
     columns = input_columns(cfg.resolve(gen.input), gen.format)
     transform = cfg.components.transform
     where = str(cfg.source or "<config>")
@@ -104,5 +107,21 @@ def check_features(cfg: PipelineConfig) -> None:
         for j, name in enumerate(cross.features):
             if name not in columns:
                 report(base + ("crosses", i, "features", j), name)
+    if problems:
+        raise ConfigError(problems)
+
+
+def check_sources(cfg: PipelineConfig) -> None:
+    """Each label_unifier source's annotations and images exist (with the config line)."""
+    unifier = cfg.components.label_unifier
+    where, problems = str(cfg.source or "<config>"), []
+    for i, s in enumerate(unifier.sources):
+        for key in ("path", "images"):
+            value = getattr(s, key)
+            if value is not None and not cfg.resolve(value).exists():
+                line = cfg._lines.get(("components", "label_unifier", "sources", i, key))
+                prefix = f"{where}:{line}" if line else where
+                problems.append(f"{prefix}: components.label_unifier.sources.{i}.{key}: "
+                                f"{cfg.resolve(value)} does not exist")
     if problems:
         raise ConfigError(problems)

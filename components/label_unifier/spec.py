@@ -1,0 +1,110 @@
+"""The label unifier's configuration, declared once: validated from the pipeline YAML
+(or built in Python), passed to the component as one JSON parameter, parsed back by
+the executor."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["SourceConfig", "LabelUnifierConfig", "FORMAT_NAMES"]
+
+FORMAT_NAMES = ("coco", "voc", "yolo", "csv", "labelme", "cvat", "label_studio", "tfod")
+READER_OPTIONS = {  # the reader options each format accepts (see labeling/formats)
+    "csv": {"columns", "box_columns"}, "yolo": {"classes", "images"}, "tfod": {"label_map"},
+    "label_studio": {"strip_prefix"},
+}
+
+
+def _box_format(value: str) -> str:
+    from datalife.labeling.boxes import BoxFormat
+
+    return str(BoxFormat.parse(value))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceConfig(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    format: Literal["coco", "voc", "yolo", "csv", "labelme", "cvat", "label_studio", "tfod"]
+    path: str  # an annotation file or a folder of them
+    images: Optional[str] = None  # the images root (default: the annotation folder)
+    box_format: Optional[str] = None  # "<xyxy|xywh|cxcywh>:<pixel|normalized>"; csv only
+    origin: Optional[Literal[0, 1]] = None  # 1: pixel indices start at 1 (default: VOC 1, others 0)
+    class_map: dict[str, str] = Field(default_factory=dict)  # source name -> canonical name
+    options: dict[str, Any] = Field(default_factory=dict)  # reader options of the format
+
+    @field_validator("box_format")
+    @classmethod
+    def _fmt(cls, v):
+        return None if v is None else _box_format(v)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.box_format is not None and self.format != "csv":
+            raise ValueError(f"box_format is fixed by the {self.format} format; only csv sources declare one")
+        unknown = sorted(set(self.options) - READER_OPTIONS.get(self.format, set()))
+        if unknown:
+            allowed = ", ".join(sorted(READER_OPTIONS.get(self.format, ()))) or "none"
+            raise ValueError(f"unknown {self.format} option(s) {unknown}; allowed: {allowed}")
+        return self
+
+
+class LabelUnifierConfig(_Strict):
+    sources: list[SourceConfig] = Field(min_length=1)
+    classes: list[str] = Field(min_length=1)  # the canonical vocabulary: class id = position
+    box_format: str = "xyxy:normalized"  # the canonical box format of the output
+    on_invalid: Literal["error", "quarantine"] = "error"
+    drop_duplicates: bool = False
+    rounding_tolerance: float = Field(1e-3, ge=0, lt=0.5)
+    masks: bool = False  # also rasterize boxes into a class-index PNG mask
+    splits: dict[str, int] = Field(default_factory=lambda: {"train": 4, "eval": 1})
+    sample_images: int = Field(12, ge=0, le=64)
+
+    @field_validator("box_format")
+    @classmethod
+    def _fmt(cls, v):
+        return _box_format(v)
+
+    @model_validator(mode="after")
+    def _check(self):
+        for what, names in (("source names", [s.name for s in self.sources]), ("classes", self.classes)):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{what} must be unique; repeated: {dupes}")
+        for s in self.sources:
+            targets = sorted(set(s.class_map.values()) - set(self.classes))
+            if targets:
+                raise ValueError(f"source {s.name!r}: class_map targets {targets} are not in classes {self.classes}")
+        if not self.splits or any(v <= 0 for v in self.splits.values()):
+            raise ValueError(f"'splits' maps split names to positive hash-bucket counts, got {self.splits}")
+        return self
+
+    def canonical(self):
+        from datalife.labeling.boxes import BoxFormat
+        from datalife.labeling.unify import Canonical
+
+        return Canonical(classes=tuple(self.classes), box_format=BoxFormat.parse(self.box_format),
+                         on_invalid=self.on_invalid, drop_duplicates=self.drop_duplicates,
+                         rounding_tolerance=self.rounding_tolerance, masks=self.masks)
+
+    def source(self, i: int):
+        import os
+
+        from datalife.labeling.unify import Source
+
+        s = self.sources[i]
+        images = s.images or (s.path if os.path.isdir(s.path) else os.path.dirname(s.path))
+        return Source(name=s.name, format=s.format, images=images, box_format=s.box_format, origin=s.origin,
+                      class_map=dict(s.class_map))
+
+    def with_base(self, resolve) -> "LabelUnifierConfig":
+        """A copy with every path passed through ``resolve`` (config-relative -> absolute)."""
+        sources = [s.model_copy(update={"path": str(resolve(s.path)),
+                                        "images": str(resolve(s.images)) if s.images else None,
+                                        "options": {**s.options, **({"images": str(resolve(s.options["images"]))}
+                                                                    if "images" in s.options else {})}})
+                   for s in self.sources]
+        return self.model_copy(update={"sources": sources})

@@ -1,0 +1,211 @@
+"""One image's labels from any source -> the canonical, validated form.
+
+Per image: the image is read from the source's images root (paths may not leave it)
+or taken from the record (TF Object Detection embeds it); its real size is read from
+the header; boxes are converted from the source's box format (and pixel origin) to
+normalized corners using the annotation's own size (the size the boxes were drawn
+on; a disagreement with the real size is reported), checked, clipped, mapped to the
+canonical classes, and written in the canonical box format.
+
+Counts (per source) make every box and image accountable::
+
+    images_in = images_out + images_quarantined
+    boxes_in  = boxes_out + boxes_dropped_empty + boxes_dropped_duplicate + boxes_quarantined
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from datalife.labeling.boxes import BoxFormat, box_areas, boxes_to_mask, clip_boxes, convert_boxes
+from datalife.labeling.formats.base import AnnotationError, ImageLabels, image_size_of, safe_image_path, to_pixels
+
+__all__ = ["Source", "Canonical", "Outcome", "unify_record", "check_accounting", "ACCOUNTING",
+           "split_of", "encode_unified"]
+
+ACCOUNTING = {
+    "images_in": ("images_out", "images_quarantined"),
+    "boxes_in": ("boxes_out", "boxes_dropped_empty", "boxes_dropped_duplicate", "boxes_quarantined"),
+}
+BOX_FEATURES = {"xyxy": ("xmin", "ymin", "xmax", "ymax"), "xywh": ("x", "y", "width", "height"),
+                "cxcywh": ("cx", "cy", "width", "height")}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One annotation source: its format, where its images are, how its boxes are
+    written (``box_format`` / ``origin``; default: the format's own) and how its class
+    names map to the canonical ones (unmapped names are kept as they are)."""
+
+    name: str
+    format: str
+    images: str
+    box_format: Optional[str] = None
+    origin: Optional[int] = None
+    class_map: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Canonical:
+    classes: tuple
+    box_format: BoxFormat = BoxFormat("xyxy", "normalized")
+    on_invalid: str = "error"  # or "quarantine": bad images are set aside and counted
+    drop_duplicates: bool = False
+    rounding_tolerance: float = 1e-3  # normalized overshoot treated as rounding, not clipping
+    masks: bool = False
+
+
+@dataclass
+class Outcome:
+    example: Optional[dict]
+    counts: Counter
+    problems: list  # {"source", "file", "kind", "message"} for the report / quarantine file
+
+
+def _read_image(rec: ImageLabels, source: Source) -> bytes:
+    if rec.image_bytes is not None:
+        return rec.image_bytes
+    path = safe_image_path(source.images, rec.file, rec.where)
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise AnnotationError(rec.where, rec.file, "image", f"image file not found under {source.images!r}",
+                              reason="missing_image") from None
+
+
+def _check_boxes(px: np.ndarray, rec: ImageLabels) -> None:
+    for k in np.flatnonzero(~np.isfinite(px).all(axis=1)):
+        raise AnnotationError(rec.where, rec.file, f"box {k}", f"not finite: {px[k].tolist()}", reason="invalid_box")
+    size = px[:, 2:] - px[:, :2]
+    for k, axis in zip(*np.nonzero(size < 0)):
+        raise AnnotationError(rec.where, rec.file, f"box {k}", f"negative {('width', 'height')[axis]} "
+                              f"{size[k, axis]:g}", reason="invalid_box")
+
+
+def _class_ids(labels, source: Source, canon: Canonical, rec: ImageLabels) -> list[int]:
+    ids = []
+    index = {n: i for i, n in enumerate(canon.classes)}
+    for k, name in enumerate(labels):
+        mapped = source.class_map.get(name, name)
+        if mapped not in index:
+            raise AnnotationError(rec.where, rec.file, f"box {k} class",
+                                  f"class {name!r} of source {source.name!r} is not in the mapping "
+                                  f"(canonical classes: {', '.join(canon.classes)})", reason="unknown_class")
+        ids.append(index[mapped])
+    return ids
+
+
+def unify_record(rec: ImageLabels, source: Source, canon: Canonical, native_format, native_origin: int) -> Outcome:
+    """``rec`` as its reader returned it -> the canonical example (or a quarantine)."""
+    n = len(rec.boxes)
+    counts = Counter(images_in=1, boxes_in=n)
+    try:
+        return _unify(rec, source, canon, native_format, native_origin, counts)
+    except AnnotationError as exc:
+        if canon.on_invalid != "quarantine" or exc.reason == "unsafe_path":
+            raise
+        counts.update(images_quarantined=1, boxes_quarantined=n, **{f"quarantined_{exc.reason}": 1})
+        return Outcome(None, counts, [{"source": source.name, "file": rec.file, "annotation": rec.where,
+                                       "kind": exc.reason, "message": str(exc)}])
+
+
+def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
+    problems = []
+    data = _read_image(rec, source)
+    try:
+        real_w, real_h = image_size_of(data)
+    except ValueError as exc:
+        raise AnnotationError(rec.where, rec.file, "image", str(exc), reason="bad_image") from None
+    ann_w, ann_h = rec.width or real_w, rec.height or real_h
+    if (ann_w, ann_h) != (real_w, real_h):
+        counts["size_mismatch"] += 1
+        problems.append({"source": source.name, "file": rec.file, "annotation": rec.where, "kind": "size_mismatch",
+                         "message": f"annotation says {ann_w}x{ann_h}, the image is {real_w}x{real_h}"})
+    sized = ImageLabels(rec.file, ann_w, ann_h, rec.boxes, rec.labels, rec.where)
+    fmt = BoxFormat.parse(source.box_format or native_format)
+    origin = native_origin if source.origin is None else source.origin
+    px = to_pixels(sized, fmt, origin).boxes
+    _check_boxes(px, rec)
+    ids = _class_ids(rec.labels, source, canon, rec)
+    norm = convert_boxes(px, "xyxy:pixel", "xyxy:normalized", (ann_w, ann_h))
+    tol = canon.rounding_tolerance
+    outside = (norm < 0) | (norm > 1)
+    beyond = ((norm < -tol) | (norm > 1 + tol)).any(axis=1)
+    counts["boxes_clipped"] += int(beyond.sum())
+    counts["boxes_rounded"] += int((outside.any(axis=1) & ~beyond).sum())
+    norm = clip_boxes(norm)
+    keep = box_areas(norm) > 0
+    counts["boxes_dropped_empty"] += int((~keep).sum())
+    seen, dup = set(), np.zeros(len(norm), dtype=bool)
+    for k in np.flatnonzero(keep):
+        key = (ids[k], *norm[k].tolist())
+        dup[k] = key in seen
+        seen.add(key)
+    counts["boxes_duplicate"] += int(dup.sum())
+    if canon.drop_duplicates:
+        counts["boxes_dropped_duplicate"] += int(dup.sum())
+        keep &= ~dup
+    norm, ids = norm[keep], [i for i, k in zip(ids, keep) if k]
+    counts.update(images_out=1, boxes_out=len(ids))
+    counts.update(f"class:{canon.classes[i]}" for i in ids)
+    out_boxes = convert_boxes(norm, "xyxy:normalized", canon.box_format, (real_w, real_h))
+    example = {"image": data, "width": real_w, "height": real_h, "file": rec.file, "source": source.name,
+               "annotation": rec.where, "boxes": out_boxes, "class_ids": ids,
+               "class_names": [canon.classes[i] for i in ids], "sha256": hashlib.sha256(data).hexdigest()}
+    if canon.masks:
+        example["mask"] = boxes_to_mask(norm * [real_w, real_h, real_w, real_h], np.asarray(ids) + 1, real_h, real_w)
+    return Outcome(example, counts, problems)
+
+
+def check_accounting(counts: dict) -> dict:
+    """Raises unless every image and box is accounted for; returns the equations' terms."""
+    for total, parts in ACCOUNTING.items():
+        if counts.get(total, 0) != sum(counts.get(p, 0) for p in parts):
+            raise AssertionError(f"{total} = {counts.get(total, 0)} but "
+                                 + " + ".join(f"{p} {counts.get(p, 0)}" for p in parts))
+    return {k: counts.get(k, 0) for total, parts in ACCOUNTING.items() for k in (total, *parts)}
+
+
+def split_of(sha256_hex: str, splits: dict) -> str:
+    """Hash-bucket split by the image's content: the same image annotated by several
+    sources always lands in the same split (no leakage between train and eval)."""
+    total = sum(splits.values())
+    bucket = int(sha256_hex[:15], 16) % total
+    for name, n in splits.items():
+        if bucket < n:
+            return name
+        bucket -= n
+    raise AssertionError("unreachable")
+
+
+def encode_unified(example: dict, box_format: BoxFormat) -> bytes:
+    """A serialized tf.train.Example in the TF Object Detection layout (plus the source)."""
+    import cv2
+
+    from datalife.labeling.formats.tfod import image_format
+    from datalife.tfrecords import encode_example
+
+    data = example["image"]
+    feats = {
+        "image/encoded": ("bytes", [data]),
+        "image/format": ("bytes", [image_format(data)]),
+        "image/width": ("int", [example["width"]]),
+        "image/height": ("int", [example["height"]]),
+        "image/filename": ("bytes", [example["file"].encode()]),
+        "image/key/sha256": ("bytes", [example["sha256"].encode()]),
+        "image/source": ("bytes", [example["source"].encode()]),
+        "image/source_file": ("bytes", [example["annotation"].encode()]),
+        "image/object/class/label": ("int", example["class_ids"]),
+        "image/object/class/text": ("bytes", [n.encode() for n in example["class_names"]]),
+    }
+    for j, name in enumerate(BOX_FEATURES[box_format.convention]):
+        feats[f"image/object/bbox/{name}"] = ("float", example["boxes"][:, j].tolist())
+    if "mask" in example:
+        ok, png = cv2.imencode(".png", example["mask"])
+        feats["image/segmentation/class/encoded"] = ("bytes", [png.tobytes()])
+    return encode_example(feats)
