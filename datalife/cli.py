@@ -7,6 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from datalife.labeling.formats import FORMATS as FORMAT_NAMES
 from datalife.pipeline.config import ConfigError
 
 __all__ = ["main", "demo_config"]
@@ -77,7 +78,31 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("run_dir", type=Path)
     runs = sub.add_parser("runs", help="list the runs in a metadata store, their executions and states")
     runs.add_argument("run_dir", type=Path)
+    labels = sub.add_parser("labels", help="annotation tools outside TFX")
+    lsub = labels.add_subparsers(dest="labels_command", required=True)
+    conv = lsub.add_parser("convert", help="convert annotations from one format to another")
+    conv.add_argument("source", help="annotation file or folder")
+    conv.add_argument("output", help="output file (coco, csv, cvat, label_studio, tfod) or folder (voc, yolo, labelme)")
+    conv.add_argument("--from", dest="src_format", required=True, help=f"one of {', '.join(FORMAT_NAMES)}")
+    conv.add_argument("--to", dest="dst_format", required=True, help=f"one of {', '.join(FORMAT_NAMES)}")
+    conv.add_argument("--classes", help="comma-separated class names fixing the output ids (default: as met)")
+    conv.add_argument("--images", help="images folder (YOLO input needs image sizes; TF records embed images)")
+    conv.add_argument("--box-format", help="CSV input's box format, e.g. xywh:pixel")
+    conv.add_argument("--origin", type=int, choices=[0, 1], help="1: input pixel indices start at 1 (VOC default)")
     return parser
+
+
+def _convert(args) -> int:
+    from datalife.labeling.convert import convert
+
+    read_options = {"images": args.images} if args.images and args.src_format == "yolo" else {}
+    write_options = {"image_root": args.images} if args.images and args.dst_format == "tfod" else {}
+    done = convert(args.src_format, args.source, args.dst_format, args.output,
+                   classes=args.classes.split(",") if args.classes else None, read_options=read_options,
+                   write_options=write_options, box_format=args.box_format, origin=args.origin)
+    print(f"converted {done['images']} images, {done['boxes']} boxes ({args.src_format} -> {args.dst_format}), "
+          f"classes {', '.join(done['classes'])}: wrote {done['written']} file(s) to {args.output}")
+    return 0
 
 
 def _lineage(args) -> int:
@@ -124,6 +149,8 @@ def main(argv=None) -> int:
             return 0
         if args.command == "lineage":
             return _lineage(args)
+        if args.command == "labels":
+            return _convert(args)
         if args.command == "report":
             from datalife.pipeline.report import write_run_report
 
@@ -145,7 +172,7 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except (FileNotFoundError, LookupError) as exc:
+    except (FileNotFoundError, LookupError, ValueError) as exc:  # AnnotationError is a ValueError
         print(f"datalife {args.command}: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -2,7 +2,8 @@
 raccoon dataset's: ``filename,width,height,class,xmin,ymin,xmax,ymax``; ``columns``
 renames any of them and ``box_columns`` names the four box columns in the source's
 box format (declared by the source, e.g. ``xywh:pixel``). Rows are grouped by
-filename in order of first appearance."""
+filename in order of first appearance; a row whose class and box cells are all empty
+stands for an image without boxes."""
 from __future__ import annotations
 
 import csv
@@ -34,6 +35,9 @@ def read_file(path: str, columns=None, box_columns=None, **_) -> list[ImageLabel
         for row in reader:
             record = f"row {reader.line_num}"
             name = row[cols["filename"]]
+            if all(not (row[c] or "").strip() for c in [cols["class"], *box_cols]):
+                images.setdefault(name, {"boxes": [], "labels": [], "size": _size(row, cols, path, record)})
+                continue
             try:
                 box = [float(row[c]) for c in box_cols]
             except (TypeError, ValueError):
@@ -75,6 +79,8 @@ def write(records: list[ImageLabels], out: str, classes: list[str], box_format="
         w = csv.writer(f)
         w.writerow([cols["filename"], cols["width"], cols["height"], cols["class"], *box_cols])
         for rec in records:
+            if not rec.labels:
+                w.writerow([rec.file, rec.width, rec.height, "", "", "", "", ""])
             for box, label in zip(from_pixels(rec, box_format), rec.labels):
                 w.writerow([rec.file, rec.width, rec.height, label, *(num(v) for v in box)])
     return [out]

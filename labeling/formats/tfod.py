@@ -35,7 +35,7 @@ def read_file(path: str, label_map=None, **_) -> list[ImageLabels]:
     try:
         raws = list(iter_tfrecords(path))
     except CorruptRecord as exc:
-        raise AnnotationError(path, None, None, str(exc), reason="malformed") from exc
+        raise AnnotationError(path, None, None, str(exc).removeprefix(f"{path}: "), reason="malformed") from exc
     if not raws:
         return []
     try:
