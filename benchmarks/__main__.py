@@ -2,7 +2,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["bench_labeling", "bench_windows", "bench_audio"]
+BENCHMARKS = ["bench_labeling", "bench_windows", "bench_audio", "bench_labels"]
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or BENCHMARKS:
