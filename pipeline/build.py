@@ -116,6 +116,15 @@ def build_components(cfg: PipelineConfig) -> list:
         if c.transform is None:
             windower.add_upstream_node(gate)  # only window data that passed validation
         components.append(windower)
+    if c.image_augmenter is not None:
+        from datalife.components.image_augmenter.component import ImageAugmenter
+
+        spec = c.image_augmenter
+        if spec.seed is None:  # the pipeline seed, written into the one config parameter
+            spec = spec.model_copy(update={"seed": cfg.seed})
+        augmenter = ImageAugmenter(examples=examples, config=spec.model_dump_json())
+        augmenter.add_upstream_node(gate)  # only augment data that passed validation
+        components.append(augmenter)
     return components
 
 

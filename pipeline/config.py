@@ -19,6 +19,7 @@ from typing import Any, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.time_series_windower.spec import TimestampConfig, WindowerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
@@ -179,6 +180,7 @@ class ComponentsConfig(_Strict):
     weak_labeler: Optional[WeakLabelerConfig] = None
     transform: Optional[TransformConfig] = None
     time_series_windower: Optional[WindowerConfig] = None  # after Transform when both are set
+    image_augmenter: Optional[AugmenterConfig] = None  # on examples that passed validation
 
     @model_validator(mode="after")
     def _one_source(self):

@@ -129,3 +129,23 @@ def test_bad_sources_fail_the_run_naming_the_file_in_error_mode(tmp_path):
     with pytest.raises(PipelineFailed) as err:
         run_config(config, tmp_path / "run")
     assert "street_06.xml" in str(err.value) or "bicycle" in str(err.value) or "missing.jpg" in str(err.value)
+
+
+def test_demo_augments_train_only_and_accounts_for_every_image(demo):
+    _, result = demo
+    unified = _examples(result)
+    uri = result.output_uri("ImageAugmenter", "augmented_examples")
+    augmented = {split: read_examples(uri, split) for split in ("train", "eval")}
+    report = json.loads(Path(result.output_uri("ImageAugmenter", "report"), "report.json").read_text())
+    train = report["counts"]["train"]
+    assert train["images_in"] == len(unified["train"]) == train["images_augmented"]
+    assert len(augmented["train"]) == 3 * len(unified["train"])  # the original and 2 copies
+    assert len(augmented["eval"]) == len(unified["eval"]) == report["counts"]["eval"]["passed_through"]
+    assert all("augment/copy" not in r for r in augmented["eval"])
+    copies = [r for r in augmented["train"] if r["augment/copy"][0] > 0]
+    for r in copies:
+        boxes = np.stack([np.array(r[k]) for k in BOX], axis=1).reshape(-1, 4)
+        assert ((boxes >= 0) & (boxes <= 1)).all() and (boxes[:, 2:] > boxes[:, :2]).all()
+        assert len(r["image/object/class/label"]) == len(boxes) == len(r["image/object/class/text"])
+    assert sum(len(r["image/object/class/label"]) for r in copies) == train["copy_boxes_out"]
+    assert Path(result.output_uri("ImageAugmenter", "report"), "samples.png").stat().st_size > 10_000

@@ -1,0 +1,50 @@
+"""The image augmenter's configuration, declared once (YAML -> JSON parameter -> executor)."""
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = ["AugmenterConfig", "NEVER_AUGMENTED"]
+
+NEVER_AUGMENTED = ("eval", "test", "validation", "valid", "dev")
+TFOD_BOXES = [f"image/object/bbox/{k}" for k in ("xmin", "ymin", "xmax", "ymax")]
+
+
+class AugmenterConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Union[str, list[dict[str, Any]]] = "detection"  # a named policy or a list of ops
+    copies: int = Field(1, ge=1, le=100)  # augmented copies per image
+    keep_originals: bool = True
+    splits: list[str] = Field(default_factory=lambda: ["train"], min_length=1)
+    min_visibility: float = Field(0.0, ge=0, le=1)  # drop a box when less of it stays in the image
+    seed: Optional[int] = None  # default: the pipeline seed
+    image_feature: str = "image/encoded"
+    box_features: list[str] = Field(default_factory=lambda: list(TFOD_BOXES), min_length=4, max_length=4)
+    per_box_features: list[str] = Field(default_factory=lambda: ["image/object/class/label",
+                                                                 "image/object/class/text"])
+    mask_feature: Optional[str] = "image/segmentation/class/encoded"
+    sample_images: int = Field(6, ge=0, le=32)
+    batch_size: int = Field(64, ge=1)
+
+    @field_validator("policy")
+    @classmethod
+    def _policy(cls, v):
+        from datalife.transforms.augment_policy import parse_policy
+
+        parse_policy(v)  # raises with the op and range named
+        return v
+
+    @field_validator("splits")
+    @classmethod
+    def _splits(cls, v):
+        bad = [s for s in v if s.lower() in NEVER_AUGMENTED]
+        if bad:
+            raise ValueError(f"evaluation splits are never augmented: {bad}")
+        return v
+
+    def parsed_policy(self):
+        from datalife.transforms.augment_policy import parse_policy
+
+        return parse_policy(self.policy)
