@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["OPS", "Op", "affine_boxes"]
 
+ROTATE = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
 FILL = {"constant": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT_101, "nearest": cv2.BORDER_REPLICATE}
 Range = tuple[float, float]
 
@@ -63,7 +64,7 @@ class HFlip(Op):
     geometric: ClassVar[bool] = True
 
     def image(self, img, params, nearest=False):
-        return np.ascontiguousarray(img[:, ::-1])
+        return cv2.flip(img, 1).reshape(img.shape)
 
     def boxes(self, b, params, h, w):
         return np.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], axis=1) if len(b) else b
@@ -74,7 +75,7 @@ class VFlip(Op):
     geometric: ClassVar[bool] = True
 
     def image(self, img, params, nearest=False):
-        return np.ascontiguousarray(img[::-1])
+        return cv2.flip(img, 0).reshape(img.shape)
 
     def boxes(self, b, params, h, w):
         return np.stack([b[:, 0], h - b[:, 3], b[:, 2], h - b[:, 1]], axis=1) if len(b) else b
@@ -94,7 +95,8 @@ class Rot90(Op):
         return (w, h) if params["k"] % 2 else (h, w)
 
     def image(self, img, params, nearest=False):
-        return np.ascontiguousarray(np.rot90(img, params["k"]))
+        out = cv2.rotate(img, ROTATE[params["k"]])  # == np.rot90(img, k), without a strided copy
+        return out.reshape(out.shape[:2] + img.shape[2:])
 
     def boxes(self, b, params, h, w):
         if not len(b):
