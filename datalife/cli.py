@@ -14,7 +14,7 @@ __all__ = ["main", "demo_config"]
 
 REPO = Path(__file__).resolve().parents[1]
 DEMOS = {"tabular": "tabular.yaml", "weak_labeling": "weak_labeling.yaml", "forecasting": "forecasting.yaml",
-         "detection": "detection.yaml"}
+         "detection": "detection.yaml", "speech": "speech.yaml"}
 
 
 def demo_config(name: str = "tabular") -> Path:

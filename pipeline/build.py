@@ -80,9 +80,34 @@ def label_unifier(cfg: PipelineConfig):
     return LabelUnifier(config=spec.model_dump_json(), input_fingerprint=input_fingerprint(spec))
 
 
+def audio_example_gen(cfg: PipelineConfig):
+    from datalife.components.audio_example_gen.component import AudioExampleGen
+    from datalife.components.audio_example_gen.executor import input_fingerprint
+
+    spec = cfg.components.audio_example_gen.with_base(cfg.resolve)
+    return AudioExampleGen(config=spec.model_dump_json(), input_fingerprint=input_fingerprint(spec))
+
+
+def _source(cfg: PipelineConfig):
+    c = cfg.components
+    if c.example_gen is not None:
+        return example_gen(cfg)
+    return label_unifier(cfg) if c.label_unifier is not None else audio_example_gen(cfg)
+
+
+def _audio_augmenter(cfg: PipelineConfig, stage: str, examples):
+    from datalife.components.audio_augmenter.component import AudioAugmenter
+
+    spec = cfg.components.audio_augmenter.with_base(cfg.resolve).stage(stage)
+    if spec.seed is None:  # the pipeline seed, written into the one config parameter
+        spec = spec.model_copy(update={"seed": cfg.seed})
+    node = AudioAugmenter(examples=examples, config=spec.model_dump_json())
+    return node if stage == "waveform" else node.with_id("SpecAugmenter")
+
+
 def build_components(cfg: PipelineConfig) -> list:
     c = cfg.components
-    gen = example_gen(cfg) if c.example_gen is not None else label_unifier(cfg)
+    gen = _source(cfg)
     stages, examples = custom_stages(cfg, gen.outputs["examples"])
     stats = tfx.components.StatisticsGen(examples=examples)
     if c.schema_gen.schema_file:
@@ -100,6 +125,12 @@ def build_components(cfg: PipelineConfig) -> list:
         on_anomalies=c.example_validator.on_anomalies,
     )
     components = [gen, *stages, stats, schema_gen, validator, gate]
+    audio_aug = c.audio_augmenter
+    if audio_aug is not None and audio_aug.ops:  # waveform ops, on validated examples, before Transform
+        wave = _audio_augmenter(cfg, "waveform", examples)
+        wave.add_upstream_node(gate)
+        components.append(wave)
+        examples = wave.outputs["augmented_examples"]
     if c.transform is not None:
         transform = tfx.components.Transform(
             examples=examples,
@@ -109,6 +140,10 @@ def build_components(cfg: PipelineConfig) -> list:
         )
         components.append(transform)
         examples = transform.outputs["transformed_examples"]
+        if audio_aug is not None and audio_aug.spec_augment:  # masks on the features Transform computed
+            spec_aug = _audio_augmenter(cfg, "spec", examples)
+            components.append(spec_aug)
+            examples = spec_aug.outputs["augmented_examples"]
     if c.time_series_windower is not None:
         from datalife.components.time_series_windower.component import TimeSeriesWindower
 

@@ -19,6 +19,8 @@ from typing import Any, Literal, Optional, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
+from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.time_series_windower.spec import TimestampConfig, WindowerConfig
@@ -121,8 +123,22 @@ class TimeSignals(_Strict):
     output: Optional[str] = "timestamp"
 
 
+class AudioFeaturesConfig(_Strict):
+    """For ``datalife.transforms.audio_transform.preprocessing_fn`` (MSWC defaults)."""
+
+    input: str = "audio"
+    label: str = "label"
+    features: list[Literal["spectrogram", "log_mel", "mfcc"]] = Field(default_factory=lambda: ["log_mel"],
+                                                                       min_length=1)
+    sample_rate: int = Field(16000, ge=1000)
+    window_ms: float = Field(30.0, gt=0)
+    stride_ms: float = Field(20.0, gt=0)
+    mel_channels: int = Field(40, ge=1)
+
+
 class TransformConfig(_Strict):
     preprocessing_fn: str = "datalife.transforms.tabular.preprocessing_fn"
+    audio: Optional[AudioFeaturesConfig] = None  # speech features (with the audio preprocessing_fn)
     features: dict[str, FeatureSpec] = Field(default_factory=dict)
     crosses: list[Cross] = Field(default_factory=list)
     passthrough: list[str] = Field(default_factory=list)
@@ -174,6 +190,7 @@ class ComponentsConfig(_Strict):
     # the source of Examples: files through an ExampleGen, or annotations unified
     example_gen: Optional[ExampleGenConfig] = None
     label_unifier: Optional[LabelUnifierConfig] = None
+    audio_example_gen: Optional[AudioExampleGenConfig] = None
     statistics_gen: StatisticsGenConfig = Field(default_factory=StatisticsGenConfig)
     schema_gen: SchemaGenConfig = Field(default_factory=SchemaGenConfig)
     example_validator: ExampleValidatorConfig = Field(default_factory=ExampleValidatorConfig)
@@ -181,11 +198,17 @@ class ComponentsConfig(_Strict):
     transform: Optional[TransformConfig] = None
     time_series_windower: Optional[WindowerConfig] = None  # after Transform when both are set
     image_augmenter: Optional[AugmenterConfig] = None  # on examples that passed validation
+    # waveform ops before Transform, spec_augment after it (two instances)
+    audio_augmenter: Optional[AudioAugmenterConfig] = None
 
     @model_validator(mode="after")
     def _one_source(self):
-        if (self.example_gen is None) == (self.label_unifier is None):
-            raise ValueError("give exactly one of 'example_gen' (files) or 'label_unifier' (annotations)")
+        sources = [self.example_gen, self.label_unifier, self.audio_example_gen]
+        if sum(s is not None for s in sources) != 1:
+            raise ValueError("give exactly one of 'example_gen' (files), 'label_unifier' (annotations) or "
+                             "'audio_example_gen' (WAV files)")
+        if self.audio_augmenter is not None and self.audio_augmenter.spec_augment and self.transform is None:
+            raise ValueError("audio_augmenter.spec_augment masks the features Transform computes: add 'transform'")
         if self.label_unifier is not None and (self.weak_labeler or self.time_series_windower):
             raise ValueError("the label_unifier's image examples do not go through weak_labeler or "
                              "time_series_windower")
