@@ -45,8 +45,9 @@ def test_good_config_and_defaults(tmp_path):
 def test_unknown_component_names_line_and_allowed():
     text = GOOD.replace("  transform:", "  transfrom:")
     assert errors(text) == [
-        "c.yaml:5: components.transfrom: unknown key 'transfrom'; allowed: example_gen, "
-        "example_validator, schema_gen, statistics_gen, time_series_windower, transform, weak_labeler"
+        "c.yaml:5: components.transfrom: unknown key 'transfrom'; allowed: audio_augmenter, audio_example_gen, "
+        "example_gen, example_validator, image_augmenter, label_unifier, schema_gen, statistics_gen, "
+        "time_series_windower, transform, weak_labeler"
     ]
 
 
@@ -82,7 +83,8 @@ def test_consistency_rules():
 
 def test_missing_required_and_bad_name_and_yaml():
     assert errors("name: x\ncomponents: {}\n") == [
-        "c.yaml:2: components.example_gen: required key is missing"
+        "c.yaml:2: components: give exactly one of 'example_gen' (files), 'label_unifier' (annotations) "
+        "or 'audio_example_gen' (WAV files)"
     ]
     assert errors(GOOD.replace("name: t-1", "name: My_Pipeline")) == [
         "c.yaml: <top level>: name 'My_Pipeline' must match [a-z0-9][a-z0-9-]{0,127} (valid for Kubeflow too)"

@@ -42,6 +42,10 @@ def _report(counts_list, problems, cfg: AudioExampleGenConfig, uri: str) -> None
         c.update(d)
     if c["files_in"] != c["clips_out"] + c["files_quarantined"]:
         raise AssertionError(f"audio ExampleGen accounting broken: {dict(c)}")
+    empty = [s for s in cfg.splits if not c[f"split:{s}"]]
+    if empty:
+        raise ValueError(f"audio ExampleGen: split(s) {empty} received no clips (with group_pattern, a few groups "
+                         f"may all hash to one split; change the bucket counts {cfg.splits})")
     summary = {"counts": {k: v for k, v in sorted(c.items()) if ":" not in k},
                "splits": {k[6:]: v for k, v in sorted(c.items()) if k.startswith("split:")},
                "labels": {k[6:]: v for k, v in sorted(c.items()) if k.startswith("label:")},
