@@ -26,7 +26,7 @@ def time_shift(x: np.ndarray, samples: int) -> np.ndarray:
 
 
 def gain(x: np.ndarray, db: float) -> np.ndarray:
-    return (x * np.float32(10.0 ** (db / 20.0))).astype(x.dtype)
+    return np.multiply(x, 10.0 ** (db / 20.0), dtype=x.dtype)
 
 
 def snr_db(signal: np.ndarray, noise: np.ndarray) -> float:
@@ -59,15 +59,19 @@ _WINDOW = np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic Hann
 
 
 def stft(x: np.ndarray) -> np.ndarray:
-    """(frames, N_FFT // 2 + 1) complex, centered frames (reflect padding)."""
-    xp = np.pad(x, N_FFT // 2, mode="reflect")
+    """(frames, N_FFT // 2 + 1) complex64, centered frames (reflect padding)."""
+    from scipy import fft
+
+    xp = np.pad(x.astype(np.float32, copy=False), N_FFT // 2, mode="reflect")
     frames = sliding_window_view(xp, N_FFT)[::HOP] * _WINDOW
-    return np.fft.rfft(frames, axis=1)
+    return fft.rfft(frames, axis=1)
 
 
 def istft(spec: np.ndarray, length: int) -> np.ndarray:
     """Overlap-add inverse of :func:`stft` (window-square normalised), ``length`` samples."""
-    frames = np.fft.irfft(spec, n=N_FFT, axis=1).astype(np.float32) * _WINDOW
+    from scipy import fft
+
+    frames = fft.irfft(spec, n=N_FFT, axis=1).astype(np.float32, copy=False) * _WINDOW
     t, k = len(frames), N_FFT // HOP
     blocks = np.zeros((t + k - 1, HOP), np.float32)
     norm = np.zeros((t + k - 1, HOP), np.float32)
@@ -82,19 +86,26 @@ def istft(spec: np.ndarray, length: int) -> np.ndarray:
 def phase_vocoder(spec: np.ndarray, rate: float) -> np.ndarray:
     """Frames at ``rate`` x speed: magnitudes interpolated, phases advanced by each
     bin's measured instantaneous frequency (all steps at once, no Python loop)."""
-    t = len(spec)
+    t, bins = spec.shape
     steps = np.arange(0, t, rate)
     idx = steps.astype(np.int64)
-    alpha = (steps - idx)[:, None]
-    padded = np.concatenate([spec, np.zeros((1, spec.shape[1]), spec.dtype)])
-    a, b = padded[idx], padded[idx + 1]
-    mag = (1 - alpha) * np.abs(a) + alpha * np.abs(b)
-    advance = np.linspace(0, np.pi * HOP, spec.shape[1])
-    dphase = np.angle(b) - np.angle(a) - advance
-    dphase -= 2 * np.pi * np.round(dphase / (2 * np.pi))
-    phase = np.angle(spec[0]) + np.concatenate([np.zeros((1, spec.shape[1])),
-                                                np.cumsum(advance + dphase, axis=0)[:-1]])
-    return mag * np.exp(1j * phase)
+    alpha = (steps - idx).astype(np.float32)[:, None]
+    mag = np.abs(spec)
+    ang = np.angle(spec)
+    mag = np.concatenate([mag, np.zeros((1, bins), mag.dtype)])
+    ang = np.concatenate([ang, ang[-1:]])
+    out_mag = (1 - alpha) * mag[idx] + alpha * mag[idx + 1]
+    advance = np.linspace(0, np.pi * HOP, bins, dtype=np.float32)
+    dphase = ang[idx + 1] - ang[idx] - advance
+    dphase -= np.float32(2 * np.pi) * np.round(dphase / np.float32(2 * np.pi))
+    phase = np.empty_like(dphase)
+    phase[0] = ang[0]
+    np.cumsum(advance + dphase[:-1], axis=0, out=phase[1:])
+    phase[1:] += ang[0]
+    out = np.empty(out_mag.shape, np.complex64)
+    out.real = out_mag * np.cos(phase)
+    out.imag = out_mag * np.sin(phase)
+    return out
 
 
 def time_stretch(x: np.ndarray, rate: float, keep_length: bool = True) -> np.ndarray:
