@@ -176,3 +176,27 @@ def test_run_report_renders_in_headless_chromium(demo_run, tmp_path):
     assert dom.count("<li><a href=") == 4
     assert "Uncaught" not in out.stderr and "CONSOLE" not in out.stderr
     assert dom.count("data:image/png;base64,") >= 1  # the lineage picture, inlined
+
+
+@pytest.mark.parametrize("name,order", [
+    ("detection", ["LabelUnifier", "StatisticsGen", "SchemaGen", "ExampleValidator", "ValidationGate",
+                   "ImageAugmenter"]),
+    ("speech", ["AudioExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "ValidationGate",
+                "AudioAugmenter", "Transform", "SpecAugmenter"]),
+])
+def test_media_demos_compile_for_kubeflow_with_their_dependencies(name, order, tmp_path):
+    import json
+
+    from datalife.pipeline.compile import compile_kubeflow
+    from datalife.pipeline.config import load_config
+
+    out = compile_kubeflow(load_config(REPO / f"pipeline/configs/{name}.yaml"), tmp_path / "p.json",
+                           image="datalife:test", pipeline_root="gs://bucket/x")
+    tasks = json.loads(out.read_text())["pipelineSpec"]["root"]["dag"]["tasks"]
+    assert set(tasks) == set(order)
+    deps = {t: set(v.get("dependentTasks", [])) for t, v in tasks.items()}
+    assert deps[order[0]] == set()
+    if name == "speech":
+        assert deps["Transform"] >= {"AudioAugmenter"} and deps["SpecAugmenter"] == {"Transform"}
+    else:
+        assert deps["ImageAugmenter"] >= {"LabelUnifier", "ValidationGate"}
