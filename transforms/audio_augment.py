@@ -25,8 +25,9 @@ def time_shift(x: np.ndarray, samples: int) -> np.ndarray:
     return out
 
 
-def gain(x: np.ndarray, db: float) -> np.ndarray:
-    return np.multiply(x, 10.0 ** (db / 20.0), dtype=x.dtype)
+def gain(x: np.ndarray, db: float, out: np.ndarray = None) -> np.ndarray:
+    """``x`` scaled by ``db`` decibels (into ``out``, which may be ``x`` itself)."""
+    return np.multiply(x, 10.0 ** (db / 20.0), out=out, dtype=x.dtype)
 
 
 def snr_db(signal: np.ndarray, noise: np.ndarray) -> float:

@@ -44,7 +44,7 @@ class Gain(_Op):
         return {"db": rand.uniform(*self.db)}
 
     def apply(self, x, params, noise):
-        return A.gain(x, params["db"])
+        return A.gain(x, params["db"], out=x)  # x is the chain's own copy
 
 
 class Noise(_Op):
@@ -122,6 +122,8 @@ def draw(policy: AudioPolicy, rand: ExampleRandom, rate: int) -> list[tuple[int,
 
 
 def apply_waveform(policy: AudioPolicy, drawn, x: np.ndarray, noise: Optional[list] = None) -> np.ndarray:
+    """The drawn ops in order on a copy of ``x`` (ops may work in place on the copy)."""
+    x = np.array(x, dtype=np.float32)
     for i, params in drawn:
         x = policy.ops[i].apply(x, params, noise)
     return x
