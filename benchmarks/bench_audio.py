@@ -9,7 +9,6 @@ N_CLIPS = 2000
 
 def main() -> list[dict]:
     import librosa
-    import tensorflow as tf
 
     from benchmarks.common import best_of, report, single_core
     from datalife.transforms.audio_features import log_mel, tf_log_mel

@@ -10,10 +10,8 @@
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np

@@ -23,6 +23,7 @@ import numpy as np
 
 from datalife.labeling.boxes import BoxFormat, box_areas, boxes_to_mask, clip_boxes, convert_boxes
 from datalife.labeling.formats.base import AnnotationError, ImageLabels, image_size_of, safe_image_path, to_pixels
+from datalife.splits import split_of  # noqa: F401  (re-exported: the split follows the image content)
 
 __all__ = ["Source", "Canonical", "Outcome", "unify_record", "check_accounting", "ACCOUNTING",
            "split_of", "encode_unified"]
@@ -169,18 +170,6 @@ def check_accounting(counts: dict) -> dict:
             raise AssertionError(f"{total} = {counts.get(total, 0)} but "
                                  + " + ".join(f"{p} {counts.get(p, 0)}" for p in parts))
     return {k: counts.get(k, 0) for total, parts in ACCOUNTING.items() for k in (total, *parts)}
-
-
-def split_of(sha256_hex: str, splits: dict) -> str:
-    """Hash-bucket split by the image's content: the same image annotated by several
-    sources always lands in the same split (no leakage between train and eval)."""
-    total = sum(splits.values())
-    bucket = int(sha256_hex[:15], 16) % total
-    for name, n in splits.items():
-        if bucket < n:
-            return name
-        bucket -= n
-    raise AssertionError("unreachable")
 
 
 def encode_unified(example: dict, box_format: BoxFormat) -> bytes:

@@ -3,7 +3,6 @@ literal fixtures with exact expectations; batch path == per-row path == Snorkel'
 own PandasLFApplier for every builder (a registry-wide check)."""
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 import pytest
 from snorkel.labeling import PandasLFApplier, labeling_function

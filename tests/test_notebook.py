@@ -1,7 +1,6 @@
 """The interactive notebook runs in a real Jupyter kernel (InteractiveContext does
 nothing outside IPython) with no cell error, and shows each component's output."""
 import json
-import os
 from pathlib import Path
 
 import nbformat

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from datalife.components.image_augmenter.spec import NEVER_AUGMENTED
+from datalife.splits import refuse_eval_splits
 
 __all__ = ["AudioAugmenterConfig"]
 
@@ -31,10 +31,7 @@ class AudioAugmenterConfig(BaseModel):
     @field_validator("splits")
     @classmethod
     def _splits(cls, v):
-        bad = [s for s in v if s.lower() in NEVER_AUGMENTED]
-        if bad:
-            raise ValueError(f"evaluation splits are never augmented: {bad}")
-        return v
+        return refuse_eval_splits(v)
 
     @model_validator(mode="after")
     def _policy(self):

@@ -3,7 +3,6 @@ quarantine entry (unreadable, empty, unlabeled)."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import re
 
@@ -11,21 +10,13 @@ import apache_beam as beam
 from apache_beam import pvalue
 
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
+from datalife.splits import split_of_text
 from datalife.tfrecords import encode_example
 from datalife.transforms.audio_io import load_clip
 
-__all__ = ["ReadClip", "COUNTS", "PROBLEMS", "split_of_group"]
+__all__ = ["ReadClip", "COUNTS", "PROBLEMS"]
 
 COUNTS, PROBLEMS = "counts", "problems"
-
-
-def split_of_group(group: str, splits: dict) -> str:
-    bucket = int(hashlib.sha256(group.encode()).hexdigest()[:15], 16) % sum(splits.values())
-    for name, n in splits.items():
-        if bucket < n:
-            return name
-        bucket -= n
-    raise AssertionError("unreachable")
 
 
 class ReadClip(beam.DoFn):
@@ -64,7 +55,7 @@ class ReadClip(beam.DoFn):
             yield pvalue.TaggedOutput(PROBLEMS, {"file": rel, "kind": problem[0], "message": problem[1]})
             return
         m = self.group_re.search(os.path.basename(rel)) if self.group_re else None
-        split = split_of_group(m.group("group") if m else rel, cfg.splits)
+        split = split_of_text(m.group("group") if m else rel, cfg.splits)
         yield pvalue.TaggedOutput(COUNTS, {"files_in": 1, "clips_out": 1, f"split:{split}": 1, f"label:{label}": 1,
                                            "trimmed": int(n * cfg.sample_rate / rate > cfg.samples),
                                            "padded": int(n * cfg.sample_rate / rate < cfg.samples)})

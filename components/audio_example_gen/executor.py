@@ -14,6 +14,7 @@ import tensorflow as tf
 from datalife.components.audio_example_gen.beam_glue import COUNTS, PROBLEMS, ReadClip
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.examples_beam import mark_examples, write_split
+from datalife.splits import sum_counts
 
 __all__ = ["run", "list_files", "input_fingerprint"]
 
@@ -37,9 +38,7 @@ def input_fingerprint(cfg: AudioExampleGenConfig) -> str:
 
 
 def _report(counts_list, problems, cfg: AudioExampleGenConfig, uri: str) -> None:
-    c = Counter()
-    for d in counts_list:
-        c.update(d)
+    c = Counter(sum_counts(counts_list))
     if c["files_in"] != c["clips_out"] + c["files_quarantined"]:
         raise AssertionError(f"audio ExampleGen accounting broken: {dict(c)}")
     empty = [s for s in cfg.splits if not c[f"split:{s}"]]

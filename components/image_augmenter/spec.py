@@ -5,9 +5,10 @@ from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["AugmenterConfig", "NEVER_AUGMENTED"]
+from datalife.splits import refuse_eval_splits
 
-NEVER_AUGMENTED = ("eval", "test", "validation", "valid", "dev")
+__all__ = ["AugmenterConfig"]
+
 TFOD_BOXES = [f"image/object/bbox/{k}" for k in ("xmin", "ymin", "xmax", "ymax")]
 
 
@@ -39,10 +40,7 @@ class AugmenterConfig(BaseModel):
     @field_validator("splits")
     @classmethod
     def _splits(cls, v):
-        bad = [s for s in v if s.lower() in NEVER_AUGMENTED]
-        if bad:
-            raise ValueError(f"evaluation splits are never augmented: {bad}")
-        return v
+        return refuse_eval_splits(v)
 
     def parsed_policy(self):
         from datalife.transforms.augment_policy import parse_policy

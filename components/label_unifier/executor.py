@@ -11,6 +11,7 @@ from datalife.components.label_unifier.beam_glue import COUNTS, PROBLEMS, ParseF
 from datalife.components.label_unifier.report import summarize, write_pictures, write_report
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.labeling.formats import get_format
+from datalife.splits import sum_counts
 
 __all__ = ["run", "input_fingerprint"]
 
@@ -53,7 +54,7 @@ def run(examples, report, config_json: str, pipeline) -> None:
         for s in splits:
             write_split(unified[s], examples, s)
         counts = ((parsed[COUNTS], unified[COUNTS]) | "AllCounts" >> beam.Flatten()
-                  | beam.CombinePerKey(_sum_counts) | "CountsList" >> beam.combiners.ToList())
+                  | beam.CombinePerKey(sum_counts) | "CountsList" >> beam.combiners.ToList())
         problems = ((parsed[PROBLEMS], unified[PROBLEMS]) | "AllProblems" >> beam.Flatten()
                     | "ProblemsList" >> beam.combiners.ToList())
         _ = (counts | beam.Map(lambda c, probs: summarize(c, probs, cfg), beam.pvalue.AsSingleton(problems))
@@ -62,11 +63,3 @@ def run(examples, report, config_json: str, pipeline) -> None:
         summary = json.load(f)
     write_pictures(summary, examples.uri, splits[0], cfg.sample_images, report.uri)
 
-
-def _sum_counts(dicts) -> dict:
-    from collections import Counter
-
-    total = Counter()
-    for d in dicts:
-        total.update(d)
-    return dict(total)

@@ -3,22 +3,15 @@ from __future__ import annotations
 
 import json
 import typing
-from collections import Counter
 
 import apache_beam as beam
 
 from datalife.components.examples_beam import mark_examples, read_split_batches, write_split
 from datalife.components.time_series_windower.beam_glue import COUNTS, DecodeRows, MinMax, ToGrid, WindowBlock
 from datalife.components.time_series_windower.spec import WindowerConfig
+from datalife.splits import sum_counts
 
 __all__ = ["run", "check_accounting"]
-
-
-def _sum(dicts) -> dict:
-    total = Counter()
-    for d in dicts:
-        total.update(d)
-    return dict(total)
 
 
 def check_accounting(counts: dict) -> dict:
@@ -105,7 +98,7 @@ def run(examples, windows, report, config_json: str, pipeline) -> None:
         for s in out_splits:
             write_split(made[s], windows, s)
         _ = ((decoded[COUNTS], gridded[COUNTS], made[COUNTS]) | "AllCounts" >> beam.Flatten()
-             | beam.CombineGlobally(_sum) | beam.Map(_write_report, cfg, report.uri, windows.uri))
+             | beam.CombineGlobally(sum_counts) | beam.Map(_write_report, cfg, report.uri, windows.uri))
     try:
         _plot_first_window(windows.uri, out_splits[0], cfg, report.uri)
     except Exception as exc:  # a report picture must never fail the run; say why it is missing

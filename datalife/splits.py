@@ -1,0 +1,39 @@
+"""Hash-bucket splits and count sums shared by the components (pure: no TFX, no Beam)."""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Iterable
+
+__all__ = ["split_of", "split_of_text", "sum_counts", "NEVER_AUGMENTED", "refuse_eval_splits"]
+
+NEVER_AUGMENTED = ("eval", "test", "validation", "valid", "dev")
+
+
+def split_of(sha256_hex: str, splits: dict) -> str:
+    """The split whose hash buckets hold this digest (``splits``: name -> bucket count)."""
+    bucket = int(sha256_hex[:15], 16) % sum(splits.values())
+    for name, n in splits.items():
+        if bucket < n:
+            return name
+        bucket -= n
+    raise AssertionError("unreachable")
+
+
+def split_of_text(text: str, splits: dict) -> str:
+    return split_of(hashlib.sha256(text.encode()).hexdigest(), splits)
+
+
+def sum_counts(dicts: Iterable[dict]) -> dict:
+    total = Counter()
+    for d in dicts:
+        total.update(d)
+    return dict(total)
+
+
+def refuse_eval_splits(splits: list[str]) -> list[str]:
+    """A pydantic validator body: augmentation never touches evaluation splits."""
+    bad = [s for s in splits if s.lower() in NEVER_AUGMENTED]
+    if bad:
+        raise ValueError(f"evaluation splits are never augmented: {bad}")
+    return splits
