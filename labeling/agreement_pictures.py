@@ -53,8 +53,13 @@ def disagreement_picture(groups: Sequence[Sequence[dict]], canon: Canonical, cap
         s = size / max(h, w)
         small = cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
         for v in views:
+            c = colour_of[rater_of(v)]
             px = convert_boxes(v["boxes"], canon.box_format, "xyxy:pixel", (v["width"], v["height"])) * s
-            small = draw_boxes(small, px, [colour_of[rater_of(v)]] * len(px), list(v["class_names"]))
+            small = draw_boxes(small, px, [c] * len(px))
+            for box, name in zip(px, v["class_names"]):  # each rater's labels on their own line
+                y = int(round(box[1])) + 12 + 12 * (c % 4)
+                cv2.putText(small, name, (int(round(box[0])) + 3, y), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
+                            PALETTE[c % len(PALETTE)], 1, cv2.LINE_AA)
         tile = np.full((size, size, 3), 255, np.uint8)
         tile[:small.shape[0], :small.shape[1]] = small
         tiles.append(_caption(tile, captions[n] if n < len(captions) else views[0]["file"]))
