@@ -42,16 +42,15 @@ def _inputs(boxes_list, scores_list, labels_list, weights):
         raise ValueError(f"{len(w)} weights for {len(boxes_list)} box lists")
     if np.any(w <= 0) or not np.all(np.isfinite(w)):
         raise ValueError(f"weights must be positive and finite, got {w.tolist()}")
-    rows = []
+    parts = []
     for t, (b, s, lab) in enumerate(zip(boxes_list, scores_list, labels_list)):
         b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
         s = np.asarray(s, dtype=np.float64).reshape(-1)
         lab = np.asarray(lab).reshape(-1)
         if not (len(b) == len(s) == len(lab)):
             raise ValueError(f"list {t}: {len(b)} boxes, {len(s)} scores and {len(lab)} labels")
-        for j in range(len(b)):
-            rows.append((t, j, int(lab[j]), float(s[j]), *b[j]))
-    table = np.array(rows, dtype=np.float64).reshape(-1, 8)
+        parts.append(np.column_stack([np.full(len(b), t), np.arange(len(b)), lab.astype(np.int64), s, b]))
+    table = np.concatenate(parts).reshape(-1, 8) if parts else np.zeros((0, 8))
     return table, w
 
 
@@ -76,32 +75,33 @@ def weighted_boxes_fusion(boxes_list: Sequence, scores_list: Sequence, labels_li
     for c in dict.fromkeys(lab[live].tolist()):
         rows = np.flatnonzero(live & (lab == c))
         rows = rows[np.argsort(wscore[rows], kind="stable")[::-1]]
-        fused = np.empty((0, 4))
-        sums, conf, wsum, members = [], [], [], []
+        fused = np.empty((len(rows), 4))
+        areas = np.empty(len(rows))
+        sums, conf, members = [], [], []
         for r in rows:
             box = xy[r]
-            best = -1
-            if len(fused):
-                lo = np.maximum(fused[:, :2], box[:2])
-                hi = np.minimum(fused[:, 2:], box[2:])
-                inter = np.prod(np.clip(hi - lo, 0.0, None), axis=1)
-                area = (fused[:, 2] - fused[:, 0]) * (fused[:, 3] - fused[:, 1])
-                iou = inter / (area + (box[2] - box[0]) * (box[3] - box[1]) - inter)
+            best, k_n = -1, len(members)
+            if k_n:
+                f = fused[:k_n]
+                iw = np.minimum(f[:, 2], box[2]) - np.maximum(f[:, 0], box[0])
+                ih = np.minimum(f[:, 3], box[3]) - np.maximum(f[:, 1], box[1])
+                inter = np.maximum(iw, 0.0) * np.maximum(ih, 0.0)
+                iou = inter / (areas[:k_n] + (box[2] - box[0]) * (box[3] - box[1]) - inter)
                 k = int(np.argmax(iou))
                 if iou[k] > iou_thr:
                     best = k
             if best < 0:
+                best = k_n
                 sums.append(wscore[r] * box)
                 conf.append([wscore[r]])
-                wsum.append(w[src[r]])
                 members.append([r])
-                fused = np.vstack([fused, box])
             else:
                 sums[best] = sums[best] + wscore[r] * box
                 conf[best].append(wscore[r])
-                wsum[best] += w[src[r]]
                 members[best].append(r)
-                fused[best] = sums[best] / np.sum(conf[best])
+            fb = sums[best] / sum(conf[best])
+            fused[best] = fb
+            areas[best] = (fb[2] - fb[0]) * (fb[3] - fb[1])
         for k in range(len(members)):
             n = len(members[k])
             if conf_type == "max":
