@@ -164,7 +164,8 @@ def fleiss_kappa(ratings, abstain=-1, counts: bool = False) -> dict:
         n_ij = r.astype(np.float64)
         n = n_ij.sum(axis=1)
         if len(n) and np.any(n != n[0]):
-            raise ValueError(f"every item needs the same number of ratings; row sums are {sorted(set(int(v) for v in n))}")
+            sums = sorted(set(int(v) for v in n))
+            raise ValueError(f"every item needs the same number of ratings; row sums are {sums}")
     else:
         full = (r != abstain).all(axis=1)
         excluded = int((~full).sum())

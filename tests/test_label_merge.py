@@ -43,7 +43,8 @@ def _read(raccoon: Path, name: str, fmt: str, path: Path, canon=CANON, images=No
 @pytest.fixture(scope="module")
 def raccoon():
     root = shared_dataset("raccoon")
-    views = (_read(root, "voc", "voc", root / "annotations") + _read(root, "csv", "csv", root / "data" / "raccoon_labels.csv")
+    views = (_read(root, "voc", "voc", root / "annotations")
+             + _read(root, "csv", "csv", root / "data" / "raccoon_labels.csv")
              + _read(root, "tfod", "tfod", root / "data" / "test_tfod.record"))
     return root, views
 
@@ -328,7 +329,8 @@ def test_a_source_whose_images_are_all_missing(tmp_path):
     voc = _read(root, "voc", "voc", root / "annotations", canon=canon)
     f = get_format("csv")
     src = Source(name="csv", format="csv", images=str(tmp_path), origin=1)
-    outs = [unify_record(rec, src, canon, f.NATIVE, f.ORIGIN) for rec in f.read_file(str(root / "data/raccoon_labels.csv"))]
+    outs = [unify_record(rec, src, canon, f.NATIVE, f.ORIGIN)
+            for rec in f.read_file(str(root / "data" / "raccoon_labels.csv"))]
     assert sum(o.counts["quarantined_missing_image"] for o in outs) == 200
     csv = [o.example for o in outs if o.example is not None]
     assert csv == []
@@ -381,7 +383,8 @@ def test_a_class_missing_from_the_vocabulary_in_one_source(tmp_path):
         merge_examples(voc + [stray], CANON, MergeConfig())
     res = merge_examples(voc + [stray], CANON, MergeConfig(on_invalid="quarantine"))
     assert len(res.examples) == 1 and res.examples[0]["source"] == "voc"
-    assert (res.counts["quarantined_unknown_class"], res.counts["boxes_quarantined"], res.counts["boxes_out"]) == (1, 1, 1)
+    c = res.counts
+    assert (c["quarantined_unknown_class"], c["boxes_quarantined"], c["boxes_out"]) == (1, 1, 1)
     check_merge_accounting(res.counts, res.ledger)
 
 
@@ -400,3 +403,46 @@ def test_preferred_and_low_support_fates_are_accounted():
     assert Counter(r["fate"] for r in cons.ledger) == {"kept": 1, "fused": 2, "dropped_low_support": 2}
     for out in (pref, cons):
         check_merge_accounting(out.counts)
+
+
+def test_detection_demo_sources_merge_into_one_example_per_scene():
+    repo = Path(__file__).resolve().parents[1]
+    data = repo / "data" / "detection"
+    canon = Canonical(("car", "person", "sign"))
+    images = str(data / "images")
+    sources = [("fleet_coco", "coco", data / "coco" / "annotations.json", {},
+                {"automobile": "car", "pedestrian": "person", "traffic_sign": "sign"}),
+               ("street_voc", "voc", data / "voc", {}, {}),
+               ("drone_yolo", "yolo", data / "yolo" / "labels", {"images": images},
+                {"vehicle": "car", "human": "person", "signage": "sign"})]
+    views = []
+    for name, fmt, path, options, class_map in sources:
+        f = get_format(fmt)
+        src = Source(name=name, format=fmt, images=images, class_map=class_map)
+        views += [unify_record(rec, src, canon, f.NATIVE, f.ORIGIN).example
+                  for file in f.list_files(str(path)) for rec in f.read_file(file, **options)]
+    assert len(views) == 16  # 15 scenes, street_05 annotated by two sources (as the unifier's demo run shows)
+    res = merge_examples(views, canon, MergeConfig(policy="union"), sources=[s[0] for s in sources])
+    assert len(res.examples) == 15 and len({e["file"] for e in res.examples}) == 15
+    both = next(e for e in res.examples if e["file"] == "street_05.jpg")
+    assert both["source"] == "fleet_coco+street_voc"
+    assert set(both["box_raters"]) == {"fleet_coco+street_voc"}  # every object drawn by both
+    row = res.agreement.set_index(["rater_a", "rater_b", "class"]).loc[("fleet_coco", "street_voc", "all")]
+    assert (row.f1, row.tp) == (1.0, row.n_a) and row.mean_iou == pytest.approx(1.0)
+    check_merge_accounting(res.counts, res.ledger)
+
+
+def test_annotators_of_one_source_are_raters_with_provenance():
+    a = {**_view("ls", "x.jpg", 100, 100, [[0.1, 0.1, 0.4, 0.4]], ["raccoon"]), "annotator": "alice"}
+    b = {**_view("ls", "x.jpg", 100, 100, [[0.1, 0.1, 0.4, 0.42], [0.5, 0.5, 0.9, 0.9]], ["raccoon", "dog"]),
+         "annotator": "bob"}
+    res = merge_examples([b, a], CANON, MergeConfig(policy="union"))
+    ex = res.examples[0]
+    assert ex["raters"] == ["ls:alice", "ls:bob"] and ex["box_raters"] == ["ls:alice+ls:bob", "ls:bob"]
+    assert ex["box_provenance"][0] == [{"source": "ls", "annotator": "alice", "file": "x.jpg", "box": 0},
+                                       {"source": "ls", "annotator": "bob", "file": "x.jpg", "box": 0}]
+    assert ex["box_support"] == [2, 1] and ex["box_scores"] == [1.0, 0.5]
+    row = res.agreement.set_index(["rater_a", "rater_b", "class"]).loc[("ls:alice", "ls:bob", "all")]
+    assert (row.n_a, row.n_b, row.tp, row.f1) == (1, 2, 1, pytest.approx(2 / 3))
+    assert res.ledger[["annotator", "fate", "into"]].values.tolist() == [
+        ["alice", "kept", 0], ["bob", "dropped_duplicate", 0], ["bob", "kept", 1]]
