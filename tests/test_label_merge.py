@@ -446,3 +446,16 @@ def test_annotators_of_one_source_are_raters_with_provenance():
     assert (row.n_a, row.n_b, row.tp, row.f1) == (1, 2, 1, pytest.approx(2 / 3))
     assert res.ledger[["annotator", "fate", "into"]].values.tolist() == [
         ["alice", "kept", 0], ["bob", "dropped_duplicate", 0], ["bob", "kept", 1]]
+
+
+def test_merge_does_not_depend_on_record_order(raccoon):
+    _, views = raccoon
+    cfg = MergeConfig(policy="consensus")
+    first = merge_examples(views, CANON, cfg)
+    perm = np.random.default_rng(0).permutation(len(views))
+    again = merge_examples([views[i] for i in perm], CANON, cfg)
+    assert [e["sha256"] for e in again.examples] == [e["sha256"] for e in first.examples]
+    for a, b in zip(first.examples, again.examples):
+        np.testing.assert_array_equal(a["boxes"], b["boxes"])
+        assert (a["box_raters"], a["box_scores"], a["files"]) == (b["box_raters"], b["box_scores"], b["files"])
+    assert again.ledger.equals(first.ledger) and again.agreement.equals(first.agreement)
