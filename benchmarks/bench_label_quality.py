@@ -34,9 +34,9 @@ def main() -> list[dict]:
     from ensemble_boxes import weighted_boxes_fusion as oracle
 
     from benchmarks.common import best_of, report, single_core
-    from datalife.labeling.merge import MergeConfig, merge_image
+    from datalife.labeling.quality.merge import MergeConfig, merge_image
     from datalife.labeling.unify import Canonical
-    from datalife.labeling.wbf import weighted_boxes_fusion
+    from datalife.labeling.quality.wbf import weighted_boxes_fusion
 
     single_core()
     images = _images(np.random.default_rng(0))
@@ -75,7 +75,7 @@ def main() -> list[dict]:
         import pandas as pd
         import scrubadub
 
-        from datalife.labeling.pii import mask_texts
+        from datalife.labeling.quality.pii import mask_texts
 
         texts = pd.concat([pd.read_csv(p) for p in sorted(youtube.glob("*.csv"))])["CONTENT"].tolist()
         scrubber = scrubadub.Scrubber()

@@ -6,12 +6,8 @@
   ``examples/``.
 - annotation sources: ``boxes`` (box formats), ``formats/`` (readers / writers),
   ``unify`` (one record -> the canonical example), ``convert``.
-- label quality: ``merge`` (one example per image across sources: union, consensus,
-  preferred source; per-box provenance and ledger), ``box_match`` (IoU, Hungarian
-  matching), ``wbf`` (weighted box fusion), ``agreement`` (box P/R/F1, mean IoU,
-  confusion, Cohen's / Fleiss' kappa), ``agreement_pictures``, ``near_duplicates``
-  (perceptual hash), ``review`` (Label Studio review tasks), ``label_errors``
-  (cleanlab from cross-validated probabilities), ``pii`` (personal data masked).
+- label quality: ``quality/`` (merge across sources, box fusion, agreement, label
+  errors, personal data masked; see quality/README.md).
 
 Import the submodule you need; this package imports nothing heavy on its own.
 """

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from datalife.labeling.agreement import (RaterBoxes, agreement_table, cohen_kappa, confusion_table, fleiss_kappa,
+from datalife.labeling.quality.agreement import (RaterBoxes, agreement_table, cohen_kappa, confusion_table, fleiss_kappa,
                                          image_box_agreement, kappa_table)
-from datalife.labeling.review import label_review_tasks, labeling_config
+from datalife.labeling.quality.review import label_review_tasks, labeling_config
 
 # Fleiss (1971) as worked on Wikipedia's "Fleiss' kappa" page: 10 subjects, 14 raters,
 # 5 categories; published P-bar = 0.378, P_e = 0.213, kappa = 0.210

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datalife.labeling.label_errors import LabelErrorSpec, find_label_errors
+from datalife.labeling.quality.label_errors import LabelErrorSpec, find_label_errors
 from conftest import shared_dataset
 
 

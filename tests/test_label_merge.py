@@ -13,16 +13,16 @@ import cv2
 import numpy as np
 import pytest
 
-from datalife.labeling.agreement import confusion_table
-from datalife.labeling.agreement_pictures import disagreement_picture, worst_images
-from datalife.labeling.box_match import match_boxes
+from datalife.labeling.quality.agreement import confusion_table
+from datalife.labeling.quality.agreement_pictures import disagreement_picture, worst_images
+from datalife.labeling.quality.box_match import match_boxes
 from datalife.labeling.formats import get_format
 from datalife.labeling.formats.base import AnnotationError, ImageLabels
-from datalife.labeling.merge import MergeConfig, check_merge_accounting, merge_examples, merge_image
-from datalife.labeling.near_duplicates import hamming, near_duplicate_pairs, phash
-from datalife.labeling.review import box_review_tasks, labeling_config
+from datalife.labeling.quality.merge import MergeConfig, check_merge_accounting, merge_examples, merge_image
+from datalife.labeling.quality.near_duplicates import hamming, near_duplicate_pairs, phash
+from datalife.labeling.quality.review import box_review_tasks, labeling_config
 from datalife.labeling.unify import Canonical, Source, unify_record
-from datalife.labeling.wbf import weighted_boxes_fusion
+from datalife.labeling.quality.wbf import weighted_boxes_fusion
 from datalife.transforms.augment_random import ExampleRandom
 from conftest import shared_dataset
 

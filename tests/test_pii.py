@@ -9,7 +9,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from datalife.labeling.pii import PiiSpec, find_pii, mask_frame, mask_text
+from datalife.labeling.quality.pii import PiiSpec, find_pii, mask_frame, mask_text
 from conftest import shared_dataset
 
 CASES = [

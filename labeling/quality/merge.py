@@ -43,13 +43,13 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from datalife.labeling.agreement import RaterBoxes, agreement_table, image_box_agreement
-from datalife.labeling.box_match import check_iou_threshold, match_boxes
+from datalife.labeling.quality.agreement import RaterBoxes, agreement_table, image_box_agreement
+from datalife.labeling.quality.box_match import check_iou_threshold, match_boxes
 from datalife.labeling.boxes import convert_boxes
 from datalife.labeling.formats.base import AnnotationError
-from datalife.labeling.near_duplicates import near_duplicate_pairs, phash
+from datalife.labeling.quality.near_duplicates import near_duplicate_pairs, phash
 from datalife.labeling.unify import Canonical
-from datalife.labeling.wbf import weighted_boxes_fusion
+from datalife.labeling.quality.wbf import weighted_boxes_fusion
 
 __all__ = ["MergeConfig", "MergeOutcome", "MergeResult", "merge_image", "merge_examples", "check_merge_accounting",
            "rater_of", "MERGE_ACCOUNTING", "POLICIES", "FATES"]

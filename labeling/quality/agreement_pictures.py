@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from datalife.labeling.boxes import convert_boxes
-from datalife.labeling.merge import rater_of
+from datalife.labeling.quality.merge import rater_of
 from datalife.labeling.unify import Canonical
 from datalife.transforms.draw import PALETTE, decode_image, draw_boxes, encode_png, grid
 

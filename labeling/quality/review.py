@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from datalife.labeling.boxes import convert_boxes
-from datalife.labeling.merge import rater_of
+from datalife.labeling.quality.merge import rater_of
 from datalife.labeling.unify import Canonical
 
 __all__ = ["box_review_tasks", "label_review_tasks", "labeling_config", "tasks_json"]

@@ -23,7 +23,7 @@ from typing import Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from datalife.labeling.box_match import check_iou_threshold, match_boxes
+from datalife.labeling.quality.box_match import check_iou_threshold, match_boxes
 
 __all__ = ["RaterBoxes", "ImageAgreement", "image_box_agreement", "agreement_table", "confusion_table",
            "cohen_kappa", "fleiss_kappa", "kappa_table", "NONE"]
