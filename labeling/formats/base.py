@@ -64,8 +64,10 @@ class ImageLabels:
 
     @property
     def name(self) -> str:
-        """The record and image for messages: ``image id 3: a.jpg`` (or just the image)."""
-        return ": ".join(p for p in (self.record, self.file) if p)
+        """The record and image for messages: ``image id 3: a.jpg`` (or just the image;
+        a name longer than 200 characters is cut)."""
+        file = self.file if len(self.file) <= 200 else f"{self.file[:200]}... ({len(self.file)} characters)"
+        return ": ".join(p for p in (self.record, file) if p)
 
     @property
     def location(self) -> str:

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 
 from datalife.labeling.boxes import BoxFormat
 from datalife.labeling.formats.base import AnnotationError, ImageLabels, Quarantined, from_pixels, listing, strict
-from datalife.labeling.formats.fields import image_size, load_json, number, show, text
+from datalife.labeling.formats.fields import ident, image_size, load_json, number, show, text
 from datalife.labeling.formats.output import Staged, jnum
 
 __all__ = ["NATIVE", "ORIGIN", "list_files", "scan_file", "read_file", "write"]
@@ -47,7 +47,7 @@ def _categories(doc, path):
         if not isinstance(c, dict) or not _key(c.get("id")):
             raise AnnotationError(path, f"categories[{k}]", "id", f"needs an integer id, got {show(c)}",
                                   reason="malformed")
-        name = text(c.get("name"), path, f"category id {c['id']}", "name")
+        name = text(c.get("name"), path, f"category id {ident(c['id'])}", "name")
         if cats.get(c["id"], name) != name:
             ambiguous.add(c["id"])
         cats[c["id"]] = name
@@ -62,7 +62,7 @@ def _image(im, i, path, id_count):
     if not _key(im.get("id")):
         raise AnnotationError(path, f"images[{i}]", "id", f"needs an integer id, got {show(im.get('id'))}",
                               reason="malformed")
-    record = f"image id {im['id']}"
+    record = f"image id {ident(im['id'])}"
     name = text(im.get("file_name"), path, record, "file_name")
     if id_count[im["id"]] > 1:
         raise AnnotationError(path, record, "id", f"{id_count[im['id']]} images share this id ({name!r} is one): "
@@ -73,7 +73,7 @@ def _image(im, i, path, id_count):
 
 
 def _box(a, cats, ambiguous, ann_count, path):
-    record = f"annotation id {a.get('id')}" if "id" in a else "annotation (no id)"
+    record = f"annotation id {ident(a['id'])}" if "id" in a else "annotation (no id)"
     if "id" in a and (not _key(a["id"]) or ann_count[a["id"]] > 1):
         raise AnnotationError(path, record, "id", "used by more than one annotation" if _key(a["id"])
                               else f"not an id: {show(a['id'])}", reason="duplicate_id" if _key(a["id"])
@@ -110,7 +110,7 @@ def scan_file(path: str, **_) -> list:
         if _key(image_id) and image_id in id_count:
             per_image[image_id].append(a)
             continue
-        record = f"annotation id {a.get('id')}" if isinstance(a, dict) and "id" in a else f"annotations[{k}]"
+        record = f"annotation id {ident(a['id'])}" if isinstance(a, dict) and "id" in a else f"annotations[{k}]"
         why = f"refers to no image ({show(image_id)})" if isinstance(a, dict) else f"not an object: {show(a)}"
         orphans.append(Quarantined(AnnotationError(path, record, "image_id", why, reason="unknown_image" if
                                                    isinstance(a, dict) else "malformed"), images=0, boxes=1))

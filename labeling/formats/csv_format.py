@@ -17,7 +17,7 @@ import io
 
 from datalife.labeling.boxes import BoxFormat
 from datalife.labeling.formats.base import AnnotationError, ImageLabels, Quarantined, from_pixels, listing, strict
-from datalife.labeling.formats.fields import image_size, number, read_text, text
+from datalife.labeling.formats.fields import image_size, number, read_text, show, text
 from datalife.labeling.formats.output import Staged, num
 
 __all__ = ["NATIVE", "ORIGIN", "list_files", "scan_file", "read_file", "write"]
@@ -60,7 +60,7 @@ def scan_file(path: str, columns=None, box_columns=None, **_) -> list:
         raise AnnotationError(path, "header", None, f"unreadable header: {header}", reason="malformed")
     missing = [c for c in [cols["filename"], cols["class"], *box_cols] if c not in header]
     if missing:
-        raise AnnotationError(path, "header", ",".join(missing), f"missing column(s); header is {header[:20]}",
+        raise AnnotationError(path, "header", ",".join(missing), f"missing column(s); header is {show(header, 200)}",
                               reason="malformed")
     at = {name: header.index(name) for name in header[::-1]}  # the first column of a name
     images: dict[str, _Image] = {}

@@ -12,7 +12,7 @@ from xml.etree.ElementTree import Element, ElementTree, SubElement, indent
 
 from datalife.labeling.boxes import BoxFormat
 from datalife.labeling.formats.base import AnnotationError, ImageLabels, Quarantined, from_pixels, listing, strict
-from datalife.labeling.formats.fields import image_size, number, show, text
+from datalife.labeling.formats.fields import ident, image_size, number, show, text
 from datalife.labeling.formats.output import Staged, num
 from datalife.labeling.formats.rotation import enclosing_box
 from datalife.labeling.formats.voc import parse_xml
@@ -68,7 +68,7 @@ def scan_file(path: str, **_) -> list:
     out = []
     for i, image in enumerate(root.iter("image")):
         rid = image.get("id", image.get("name"))
-        record = f"image {rid}" if rid is not None and len(rid) <= 64 else f"image [{i}]"
+        record = f"image {ident(rid)}" if rid is not None else f"image [{i}]"
         try:
             out.append(_image(image, record, path))
         except AnnotationError as exc:

@@ -15,7 +15,7 @@ from typing import Optional
 
 from datalife.labeling.formats.base import AnnotationError
 
-__all__ = ["number", "image_size", "text", "load_json", "read_text", "show", "MAX_TEXT", "MAX_SIDE"]
+__all__ = ["number", "image_size", "text", "load_json", "read_text", "show", "ident", "MAX_TEXT", "MAX_SIDE"]
 
 MAX_TEXT = 4096  # longest file name or class name accepted (a path is at most 4096 bytes on Linux)
 MAX_SIDE = 2**31 - 1  # largest image side (int32)
@@ -25,6 +25,13 @@ def show(value, limit: int = 60) -> str:
     """``repr(value)`` cut to ``limit`` characters (a 2 MB field is not echoed whole)."""
     r = repr(value)
     return r if len(r) <= limit else f"{r[:limit]}... ({len(r)} characters)"
+
+
+def ident(value) -> str:
+    """An id as it names a record in messages: ``7``, ``abc``, or a cut ``repr``."""
+    if (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and len(value) <= 64):
+        return str(value)
+    return show(value, 40)
 
 
 def number(value, file: str, record: Optional[str], field: str, parse_text: bool = False) -> float:

@@ -14,7 +14,7 @@ from collections import Counter
 
 from datalife.labeling.boxes import BoxFormat
 from datalife.labeling.formats.base import AnnotationError, ImageLabels, Quarantined, from_pixels, listing, strict
-from datalife.labeling.formats.fields import image_size, load_json, number, show, text
+from datalife.labeling.formats.fields import ident, image_size, load_json, number, show, text
 from datalife.labeling.formats.output import Staged, need_size
 from datalife.labeling.formats.rotation import enclosing_box
 
@@ -74,8 +74,7 @@ def _result(res, where, path, notes):
 
 
 def _task(task, k, path, strip_prefix):
-    tid = task.get("id", k) if isinstance(task, dict) else None
-    record = f"task {tid}" if isinstance(tid, (int, str)) and len(str(tid)) <= 64 else f"tasks[{k}]"
+    record = f"task {ident(task.get('id', k))}" if isinstance(task, dict) else f"tasks[{k}]"
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
         raise AnnotationError(path, record, "data", "a task needs a 'data' object", reason="malformed")
     image = text(task["data"].get("image", ""), path, record, "data.image", allow_empty=True)
