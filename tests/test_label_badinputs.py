@@ -172,3 +172,25 @@ def test_one_unknown_category_among_raccoons_quarantines_one_image(tmp_path):
     assert counts["boxes_quarantined"] == n_boxes_of_victim and counts.get("files_quarantined", 0) == 0
     check_accounting(counts)
     assert problems[0]["image"] == name and problems[0]["record"] == f"annotation id {victim['id']}"
+
+
+def test_coco_whole_file_checks_and_record_by_record_reading_agree(tmp_path):
+    """A clean COCO file is read by whole-file checks and one sort; the record-by-record
+    path (taken as soon as anything is wrong) must read the same file identically."""
+    from datalife.labeling.formats import coco
+    from datalife.labeling.formats.fields import load_json
+
+    raccoon = shared_dataset("raccoon")
+    convert("voc", str(raccoon / "annotations"), "coco", str(tmp_path / "r.json"))
+    doc = load_json(str(tmp_path / "r.json"))
+    rng = __import__("random").Random(0)
+    rng.shuffle(doc["annotations"])  # annotations in any order
+    (tmp_path / "r.json").write_text(json.dumps(doc))
+    cats, ambiguous = coco._categories(doc, str(tmp_path / "r.json"))
+    fast = coco._clean(doc["images"], doc["annotations"], cats, ambiguous, str(tmp_path / "r.json"))
+    slow = coco._by_record(doc["images"], doc["annotations"], cats, ambiguous, str(tmp_path / "r.json"))
+    assert fast is not None and len(fast) == len(slow) == 200
+    for a, b in zip(fast, slow):
+        assert (a.file, a.width, a.height, a.labels, a.record) == (b.file, b.width, b.height, b.labels, b.record)
+        assert (a.boxes == b.boxes).all()
+    assert sum(len(r.boxes) for r in fast) == 217

@@ -31,7 +31,7 @@ from datalife.labeling.formats.validate import OUTSIDE
 CASES = int(os.environ.get("DATALIFE_FUZZ_CASES", "2500"))
 VALUES = [float("nan"), float("inf"), -float("inf"), 1e308, -1e308, 10**30, 2**64 + 1, 10**400, -5, 0, 0.5, -0.0,
           "", "x", "1e999", "NaN", "12", None, True, False, [], {}, [1, 2, 3], [[1, 2], [3]], {"a": 1}, "r" * 5000,
-          "\x00", "a\udcff"[:1], 3.7, 2**31, -2**63]
+          "\x00", "a\udcff", "\ud800", 3.7, 2**31, -2**63]
 TOKENS = ["nan", "inf", "-inf", "1e308", "-1e308", "1e999", "abc", "", " ", "0x1A", "-5", "0", "1e-320", "9" * 400,
           "r" * 5000, "\x00", "½", "1,5", "2.5.1", "+", "-", "\"", "'", "<", "&amp;", "&#0;", "]]>", ";;", ","]
 
@@ -209,6 +209,8 @@ def check(fmt: str, path: str, options: dict) -> str:
         assert (b[:, 2:] >= b[:, :2]).all(), r
         assert isinstance(r.file, str) and r.file and "\x00" not in r.file
         assert all(isinstance(n, str) and n.strip() and len(n) <= 4096 for n in r.labels), r.labels
+        for name in (r.file, *r.labels):
+            name.encode("utf-8")  # as the unifier and the writers will (a lone surrogate cannot be)
         for side in (r.width, r.height):
             assert side is None or (type(side) is int and side > 0), (r.width, r.height)
         if r.width and r.height:

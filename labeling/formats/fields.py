@@ -80,6 +80,10 @@ def text(value, file: str, record: Optional[str], field: str, allow_empty: bool 
         raise AnnotationError(file, record, field, f"{len(value)} characters; at most {MAX_TEXT}", reason="too_long")
     if "\x00" in value:
         raise AnnotationError(file, record, field, f"NUL character in {show(value)}", reason="malformed")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON, undecodable bytes in a file name)
+        raise AnnotationError(file, record, field, f"not valid Unicode: {show(value)}", reason="bad_encoding") from None
     if not value.strip() and not allow_empty:
         raise AnnotationError(file, record, field, "empty", reason="missing_label")
     return value

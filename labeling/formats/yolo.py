@@ -108,7 +108,7 @@ def scan_file(path: str, classes=None, images=None, **_) -> list:
                 boxes.append(box)
                 labels.append(label)
         image = find_image(path, images)
-        file = os.path.relpath(image, images or os.path.dirname(image))
+        file = text(os.path.relpath(image, images or os.path.dirname(image)), path, None, "image")
         try:
             width, height = image_size_of(image)
         except ValueError as exc:
