@@ -61,7 +61,8 @@ def convert(src_format: str, src: str, dst_format: str, out: str, classes: Optio
             "images_in": len(records) + q_images, "boxes_in": n_boxes + q_boxes, "files_in": done.files,
             "images_quarantined": q_images, "boxes_quarantined": q_boxes,
             "files_quarantined": sum(q.files for q in quarantined),
-            "quarantined": [q.as_record() for q in quarantined], "reasons": dict(Counter(q.reason for q in quarantined)),
+            "quarantined": [q.as_record() for q in quarantined],
+            "reasons": dict(Counter(q.reason for q in quarantined)),
             "notes": dict(notes)}
 
 

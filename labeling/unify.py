@@ -198,10 +198,11 @@ def check_output(counts_by_source: dict) -> None:
     empty = {name: c for name, c in counts_by_source.items()
              if not c.get("images_out") and (c.get("images_in") or c.get("files_in"))}
     if empty:
-        raise EmptyOutput("; ".join(
-            f"source {name!r}: {c.get('files_in', 0)} file(s), {c.get('images_in', 0)} image(s) in, none out "
-            f"({', '.join(f'{k[12:]} {v}' for k, v in sorted(c.items()) if k.startswith('quarantined_')) or 'none found'})"
-            for name, c in sorted(empty.items())))
+        def why(c):
+            return ", ".join(f"{k[12:]} {v}" for k, v in sorted(c.items()) if k.startswith("quarantined_")) or "none found"
+
+        raise EmptyOutput("; ".join(f"source {name!r}: {c.get('files_in', 0)} file(s), {c.get('images_in', 0)} "
+                                    f"image(s) in, none out ({why(c)})" for name, c in sorted(empty.items())))
 
 
 def encode_unified(example: dict, box_format: BoxFormat) -> bytes:

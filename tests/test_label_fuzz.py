@@ -228,9 +228,27 @@ def check(fmt: str, path: str, options: dict) -> str:
     return "quarantined" if done.quarantined else "ok"
 
 
+@pytest.fixture()
+def scratch(tmp_path):
+    """A folder in memory when the system has one (/dev/shm): writing and reading a
+    small file there takes ~0.05 ms against several ms on a virtual disk."""
+    import shutil
+    import tempfile
+
+    shm = "/dev/shm"
+    if not (os.path.isdir(shm) and os.access(shm, os.W_OK)):
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="datalife-fuzz-", dir=shm))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.parametrize("fmt", ["coco", "voc", "yolo", "csv", "labelme", "cvat", "label_studio", "tfod"])
-def test_reader_parses_correctly_or_names_the_file(fmt, tmp_path):
-    path, options, (valid, mutate) = _setup(fmt, tmp_path)
+def test_reader_parses_correctly_or_names_the_file(fmt, scratch):
+    path, options, (valid, mutate) = _setup(fmt, scratch)
     path.write_bytes(valid)
     assert check(fmt, str(path), options) == "ok"
     outcomes, failures = Counter(), []

@@ -146,7 +146,8 @@ def write(records: list[ImageLabels], out: str, classes: list[str], image_root: 
                 need_size(rec, "normalized TF Object Detection boxes")
             b = from_pixels(rec, NATIVE)
             feats = {"image/encoded": ("bytes", [data]), "image/format": ("bytes", [image_format(data)]),
-                     "image/filename": ("bytes", [rec.file.encode()]), "image/source_id": ("bytes", [rec.file.encode()]),
+                     "image/filename": ("bytes", [rec.file.encode()]),
+                     "image/source_id": ("bytes", [rec.file.encode()]),
                      "image/object/class/text": ("bytes", [n.encode() for n in rec.labels]),
                      "image/object/class/label": ("int", [ids[n] for n in rec.labels])}
             feats.update({k: ("int", [v]) for k, v in (("image/width", rec.width), ("image/height", rec.height))
