@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--images", help="images folder (YOLO input needs image sizes; TF records embed images)")
     conv.add_argument("--box-format", help="CSV input's box format, e.g. xywh:pixel")
     conv.add_argument("--origin", type=int, choices=[0, 1], help="1: input pixel indices start at 1 (VOC default)")
+    conv.add_argument("--on-invalid", choices=["error", "quarantine"], default="error",
+                      help="a bad record stops the conversion (error) or is left out and listed (quarantine)")
     return parser
 
 
@@ -99,9 +101,17 @@ def _convert(args) -> int:
     write_options = {"image_root": args.images} if args.images and args.dst_format == "tfod" else {}
     done = convert(args.src_format, args.source, args.dst_format, args.output,
                    classes=args.classes.split(",") if args.classes else None, read_options=read_options,
-                   write_options=write_options, box_format=args.box_format, origin=args.origin)
+                   write_options=write_options, box_format=args.box_format, origin=args.origin,
+                   on_invalid=args.on_invalid)
+    for q in done["quarantined"]:
+        image = f" image {q['image']}" if q.get("image") else ""
+        print(f"quarantined{image} ({q['reason']}): {q['message']}", file=sys.stderr)
+    notes = "".join(f"; {n} {k.replace('_', ' ')}" for k, n in sorted(done["notes"].items()))
+    left = (f"; quarantined {done['images_quarantined']} images, {done['boxes_quarantined']} boxes, "
+            f"{done['files_quarantined']} files ({', '.join(f'{k} {n}' for k, n in sorted(done['reasons'].items()))})"
+            if done["quarantined"] else "")
     print(f"converted {done['images']} images, {done['boxes']} boxes ({args.src_format} -> {args.dst_format}), "
-          f"classes {', '.join(done['classes'])}: wrote {done['written']} file(s) to {args.output}")
+          f"classes {', '.join(done['classes'])}{notes}{left}: wrote {done['written']} file(s) to {args.output}")
     return 0
 
 

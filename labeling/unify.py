@@ -11,6 +11,12 @@ Counts (per source) make every box and image accountable::
 
     images_in = images_out + images_quarantined
     boxes_in  = boxes_out + boxes_dropped_empty + boxes_dropped_duplicate + boxes_quarantined
+
+Records a reader set aside (:class:`~datalife.labeling.formats.base.Quarantined`) are
+counted the same way (:func:`quarantine_outcome`); a source that has input but puts
+out no image is an error (:func:`check_output`). Every quarantine record is
+``{source, file, record, field, reason, message, image}`` (``file``: the annotation
+file; ``image``: the image, when known).
 """
 from __future__ import annotations
 
@@ -22,11 +28,13 @@ from typing import Optional
 import numpy as np
 
 from datalife.labeling.boxes import BoxFormat, box_areas, boxes_to_mask, clip_boxes, convert_boxes
-from datalife.labeling.formats.base import AnnotationError, ImageLabels, image_size_of, safe_image_path, to_pixels
+from datalife.labeling.formats.base import (REFUSED, AnnotationError, ImageLabels, Quarantined, image_size_of,
+                                            safe_image_path)
+from datalife.labeling.formats.validate import interchange
 from datalife.splits import split_of  # noqa: F401  (re-exported: the split follows the image content)
 
-__all__ = ["Source", "Canonical", "Outcome", "unify_record", "check_accounting", "ACCOUNTING",
-           "split_of", "encode_unified"]
+__all__ = ["Source", "Canonical", "Outcome", "unify_record", "quarantine_outcome", "problem", "check_accounting",
+           "check_output", "ACCOUNTING", "REFUSED", "EmptyOutput", "split_of", "encode_unified"]
 
 ACCOUNTING = {
     "images_in": ("images_out", "images_quarantined"),
@@ -60,11 +68,23 @@ class Canonical:
     masks: bool = False
 
 
+class EmptyOutput(ValueError):
+    """A source with input that put out no image (every record quarantined, or none found)."""
+
+
 @dataclass
 class Outcome:
     example: Optional[dict]
     counts: Counter
-    problems: list  # {"source", "file", "kind", "message"} for the report / quarantine file
+    problems: list  # quarantine records (see :func:`problem`) and size mismatches, for the report
+
+
+def problem(error: AnnotationError, source: str, image: Optional[str] = None) -> dict:
+    """The quarantine record of ``error``: {source, file, record, field, reason, message,
+    image} (plus ``kind`` and ``annotation``, the same as ``reason`` and ``file``, for
+    readers of the previous layout)."""
+    rec = error.as_record()
+    return {"source": source, **rec, "image": image or None, "kind": rec["reason"], "annotation": rec["file"]}
 
 
 def _read_image(rec: ImageLabels, source: Source) -> bytes:
@@ -74,18 +94,10 @@ def _read_image(rec: ImageLabels, source: Source) -> bytes:
     try:
         with open(path, "rb") as f:
             return f.read()
-    except FileNotFoundError:
-        raise AnnotationError(rec.where, rec.file, "image", f"image file not found under {source.images!r}",
-                              reason="missing_image") from None
-
-
-def _check_boxes(px: np.ndarray, rec: ImageLabels) -> None:
-    for k in np.flatnonzero(~np.isfinite(px).all(axis=1)):
-        raise AnnotationError(rec.where, rec.file, f"box {k}", f"not finite: {px[k].tolist()}", reason="invalid_box")
-    size = px[:, 2:] - px[:, :2]
-    for k, axis in zip(*np.nonzero(size < 0)):
-        raise AnnotationError(rec.where, rec.file, f"box {k}", f"negative {('width', 'height')[axis]} "
-                              f"{size[k, axis]:g}", reason="invalid_box")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise rec.fail("image", f"image file not found under {source.images!r}", "missing_image") from None
+    except OSError as exc:
+        raise rec.fail("image", f"cannot read the image: {exc.strerror or exc}", "unreadable_image") from None
 
 
 def _class_ids(labels, source: Source, canon: Canonical, rec: ImageLabels) -> list[int]:
@@ -94,9 +106,8 @@ def _class_ids(labels, source: Source, canon: Canonical, rec: ImageLabels) -> li
     for k, name in enumerate(labels):
         mapped = source.class_map.get(name, name)
         if mapped not in index:
-            raise AnnotationError(rec.where, rec.file, f"box {k} class",
-                                  f"class {name!r} of source {source.name!r} is not in the mapping "
-                                  f"(canonical classes: {', '.join(canon.classes)})", reason="unknown_class")
+            raise rec.fail(f"box {k} class", f"class {name!r} of source {source.name!r} is not in the mapping "
+                           f"(canonical classes: {', '.join(canon.classes)})", "unknown_class")
         ids.append(index[mapped])
     return ids
 
@@ -108,11 +119,19 @@ def unify_record(rec: ImageLabels, source: Source, canon: Canonical, native_form
     try:
         return _unify(rec, source, canon, native_format, native_origin, counts)
     except AnnotationError as exc:
-        if canon.on_invalid != "quarantine" or exc.reason == "unsafe_path":
-            raise
-        counts.update(images_quarantined=1, boxes_quarantined=n, **{f"quarantined_{exc.reason}": 1})
-        return Outcome(None, counts, [{"source": source.name, "file": rec.file, "annotation": rec.where,
-                                       "kind": exc.reason, "message": str(exc)}])
+        return quarantine_outcome(Quarantined(exc, images=1, boxes=n, file=rec.file), source, canon,
+                                  counted=counts)
+
+
+def quarantine_outcome(q: Quarantined, source: Source, canon: Canonical, counted: Optional[Counter] = None) -> Outcome:
+    """A record set aside (by its reader, or by :func:`unify_record`) -> its counts and
+    quarantine record; raises its error unless ``canon.on_invalid`` is "quarantine"
+    (security refusals always raise). ``counted``: what is already counted as in."""
+    if canon.on_invalid != "quarantine" or q.reason in REFUSED:
+        raise q.error
+    counts = counted if counted is not None else Counter(images_in=q.images, boxes_in=q.boxes)
+    counts.update(images_quarantined=q.images, boxes_quarantined=q.boxes, **{f"quarantined_{q.reason}": 1})
+    return Outcome(None, +counts, [problem(q.error, source.name, q.file)])
 
 
 def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
@@ -121,17 +140,17 @@ def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
     try:
         real_w, real_h = image_size_of(data)
     except ValueError as exc:
-        raise AnnotationError(rec.where, rec.file, "image", str(exc), reason="bad_image") from None
+        raise rec.fail("image", str(exc), "bad_image") from None
     ann_w, ann_h = rec.width or real_w, rec.height or real_h
     if (ann_w, ann_h) != (real_w, real_h):
         counts["size_mismatch"] += 1
-        problems.append({"source": source.name, "file": rec.file, "annotation": rec.where, "kind": "size_mismatch",
+        problems.append({**problem(rec.fail("size", f"annotation says {ann_w}x{ann_h}, the image is {real_w}x{real_h}",
+                                            "size_mismatch"), source.name, rec.file),
                          "message": f"annotation says {ann_w}x{ann_h}, the image is {real_w}x{real_h}"})
-    sized = ImageLabels(rec.file, ann_w, ann_h, rec.boxes, rec.labels, rec.where)
+    sized = ImageLabels(rec.file, ann_w, ann_h, rec.boxes, rec.labels, rec.where, record=rec.record)
     fmt = BoxFormat.parse(source.box_format or native_format)
     origin = native_origin if source.origin is None else source.origin
-    px = to_pixels(sized, fmt, origin).boxes
-    _check_boxes(px, rec)
+    px = interchange(sized, fmt, origin).boxes  # the converter's check, on the annotated size
     ids = _class_ids(rec.labels, source, canon, rec)
     norm = convert_boxes(px, "xyxy:pixel", "xyxy:normalized", (ann_w, ann_h))
     tol = canon.rounding_tolerance
@@ -153,10 +172,11 @@ def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
         keep &= ~dup
     norm, ids = norm[keep], [i for i, k in zip(ids, keep) if k]
     counts.update(images_out=1, boxes_out=len(ids))
+    counts.update(rec.notes)  # deliberate readings (polygons, rotated boxes read as enclosing boxes)
     counts.update(f"class:{canon.classes[i]}" for i in ids)
     out_boxes = convert_boxes(norm, "xyxy:normalized", canon.box_format, (real_w, real_h))
     example = {"image": data, "width": real_w, "height": real_h, "file": rec.file, "source": source.name,
-               "annotation": rec.where, "boxes": out_boxes, "class_ids": ids,
+               "annotation": rec.location, "boxes": out_boxes, "class_ids": ids,
                "class_names": [canon.classes[i] for i in ids], "sha256": hashlib.sha256(data).hexdigest()}
     if canon.masks:
         example["mask"] = boxes_to_mask(norm * [real_w, real_h, real_w, real_h], np.asarray(ids) + 1, real_h, real_w)
@@ -170,6 +190,19 @@ def check_accounting(counts: dict) -> dict:
             raise AssertionError(f"{total} = {counts.get(total, 0)} but "
                                  + " + ".join(f"{p} {counts.get(p, 0)}" for p in parts))
     return {k: counts.get(k, 0) for total, parts in ACCOUNTING.items() for k in (total, *parts)}
+
+
+def check_output(counts_by_source: dict) -> None:
+    """Raises :class:`EmptyOutput` naming every source that had input (files or images)
+    but puts out no image: all of it quarantined, or a folder read as the wrong format."""
+    empty = {name: c for name, c in counts_by_source.items()
+             if not c.get("images_out") and (c.get("images_in") or c.get("files_in"))}
+    if empty:
+        def why(c):
+            return ", ".join(f"{k[12:]} {v}" for k, v in sorted(c.items()) if k.startswith("quarantined_")) or "none found"
+
+        raise EmptyOutput("; ".join(f"source {name!r}: {c.get('files_in', 0)} file(s), {c.get('images_in', 0)} "
+                                    f"image(s) in, none out ({why(c)})" for name, c in sorted(empty.items())))
 
 
 def encode_unified(example: dict, box_format: BoxFormat) -> bytes:

@@ -48,7 +48,7 @@ def test_registry_matches_the_config_and_every_format_has_the_interface():
     assert tuple(FORMATS) == FORMAT_NAMES
     for name in FORMATS:
         module = get_format(name)
-        for attr in ("NATIVE", "ORIGIN", "list_files", "read_file", "write"):
+        for attr in ("NATIVE", "ORIGIN", "list_files", "scan_file", "read_file", "write"):
             assert hasattr(module, attr), f"{name} lacks {attr}"
 
 

@@ -8,13 +8,12 @@ from apache_beam import pvalue
 
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.labeling.formats import get_format
-from datalife.labeling.formats.base import AnnotationError
-from datalife.labeling.unify import encode_unified, split_of, unify_record
+from datalife.labeling.formats.base import AnnotationError, Quarantined
+from datalife.labeling.unify import REFUSED, encode_unified, problem, quarantine_outcome, split_of, unify_record
 
 __all__ = ["ParseFile", "Unify", "COUNTS", "PROBLEMS", "REFUSED"]
 
 COUNTS, PROBLEMS = "counts", "problems"
-REFUSED = ("unsafe_path", "unsafe_xml")  # security refusals fail the run even in quarantine mode
 
 
 class _WithConfig(beam.DoFn):
@@ -23,53 +22,68 @@ class _WithConfig(beam.DoFn):
 
     def setup(self):
         self.cfg = LabelUnifierConfig.model_validate_json(self.config_json)
+        self.canon = self.cfg.canonical()
+        self.sources = [self.cfg.source(i) for i in range(len(self.cfg.sources))]
 
 
-def _relative(where: str, path: str, base: str) -> str:
-    return os.path.relpath(path, base) + where[len(path):] if where.startswith(path) else where
+def _base(s) -> str:
+    """The folder a source's annotation files are named relative to in reports."""
+    return s.path if os.path.isdir(s.path) else os.path.dirname(s.path)
+
+
+def _relative(where: str, base: str) -> str:
+    return where[len(base) + 1:] if where.startswith(base + os.sep) else where
+
+
+def _problem(p: dict, base: str) -> dict:
+    """A quarantine record with the annotation file relative to its source (errors
+    raised in error mode keep the full path)."""
+    return {**p, "file": _relative(p["file"], base), "annotation": _relative(p["annotation"], base),
+            "message": p["message"].replace(base + os.sep, "")}
 
 
 class ParseFile(_WithConfig):
-    """(source index, annotation file) -> (source index, ImageLabels) per image; a file
-    that cannot be parsed raises, or is quarantined (counted) in quarantine mode."""
+    """(source index, annotation file) -> (source index, ImageLabels) per image; a
+    record its reader set aside, or a file that cannot be parsed at all, raises or is
+    quarantined (counted, with its reason) in quarantine mode."""
 
     def process(self, task):
         i, path = task
         s = self.cfg.sources[i]
-        base = s.path if os.path.isdir(s.path) else os.path.dirname(s.path)
+        base = _base(s)
         try:
-            records = get_format(s.format).read_file(path, **s.options)
+            items = get_format(s.format).scan_file(path, **s.options)
         except AnnotationError as exc:
             if self.cfg.on_invalid != "quarantine" or exc.reason in REFUSED:
                 raise
             yield pvalue.TaggedOutput(COUNTS, (s.name, {"files_in": 1, "files_quarantined": 1,
                                                         f"quarantined_{exc.reason}": 1}))
-            yield pvalue.TaggedOutput(PROBLEMS, {"source": s.name, "file": None, "kind": exc.reason,
-                                                 "annotation": os.path.relpath(path, base),
-                                                 "message": str(exc).replace(base + os.sep, "")})
+            yield pvalue.TaggedOutput(PROBLEMS, _problem(problem(exc, s.name), base))
             return
         yield pvalue.TaggedOutput(COUNTS, (s.name, {"files_in": 1}))
-        for rec in records:
-            rec.where = _relative(rec.where, path, base)
-            yield i, rec
+        for item in items:
+            if isinstance(item, Quarantined):  # a record its reader set aside: counted here
+                outcome = quarantine_outcome(item, self.sources[i], self.canon)
+                yield pvalue.TaggedOutput(COUNTS, (s.name, dict(outcome.counts)))
+                for p in outcome.problems:
+                    yield pvalue.TaggedOutput(PROBLEMS, _problem(p, base))
+                continue
+            yield i, item
 
 
 class Unify(_WithConfig):
     """(source index, ImageLabels) -> a serialized example on its split's output, plus
     counts and problems."""
 
-    def setup(self):
-        super().setup()
-        self.canon = self.cfg.canonical()
-        self.sources = [self.cfg.source(i) for i in range(len(self.cfg.sources))]
-
     def process(self, item):
         i, rec = item
         fmt = get_format(self.sources[i].format)
+        base = _base(self.cfg.sources[i])
         outcome = unify_record(rec, self.sources[i], self.canon, fmt.NATIVE, fmt.ORIGIN)
         yield pvalue.TaggedOutput(COUNTS, (self.sources[i].name, dict(outcome.counts)))
-        for problem in outcome.problems:
-            yield pvalue.TaggedOutput(PROBLEMS, problem)
+        for p in outcome.problems:
+            yield pvalue.TaggedOutput(PROBLEMS, _problem(p, base))
         if outcome.example is not None:
-            split = split_of(outcome.example["sha256"], self.cfg.splits)
-            yield pvalue.TaggedOutput(split, encode_unified(outcome.example, self.canon.box_format))
+            example = {**outcome.example, "annotation": _relative(outcome.example["annotation"], base)}
+            split = split_of(example["sha256"], self.cfg.splits)
+            yield pvalue.TaggedOutput(split, encode_unified(example, self.canon.box_format))

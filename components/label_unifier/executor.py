@@ -11,6 +11,7 @@ from datalife.components.label_unifier.beam_glue import COUNTS, PROBLEMS, ParseF
 from datalife.components.label_unifier.report import summarize, write_pictures, write_report
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.labeling.formats import get_format
+from datalife.labeling.unify import check_output
 from datalife.splits import sum_counts
 
 __all__ = ["run", "input_fingerprint"]
@@ -61,5 +62,6 @@ def run(examples, report, config_json: str, pipeline) -> None:
              | beam.Map(write_report, report.uri))
     with tf.io.gfile.GFile(f"{report.uri}/report.json") as f:
         summary = json.load(f)
+    check_output(summary["counts"])  # a source with input but no image out fails the run (report written)
     write_pictures(summary, examples.uri, splits[0], cfg.sample_images, report.uri)
 

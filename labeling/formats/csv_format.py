@@ -3,14 +3,24 @@ raccoon dataset's: ``filename,width,height,class,xmin,ymin,xmax,ymax``; ``column
 renames any of them and ``box_columns`` names the four box columns in the source's
 box format (declared by the source, e.g. ``xywh:pixel``). Rows are grouped by
 filename in order of first appearance; a row whose class and box cells are all empty
-stands for an image without boxes."""
+stands for an image without boxes.
+
+Every image is a record: a bad row (a cell that is not a finite number, an empty
+class, sizes that disagree with the image's other rows) quarantines its image with all
+its rows. A row that cannot be split into cells (a field beyond the CSV module's
+limit, 128 KiB) belongs to no known image and is quarantined on its own. A file that
+is not UTF-8 or lacks a column fails as a whole."""
 from __future__ import annotations
 
 import csv
-from collections import OrderedDict
+import io
 
 from datalife.labeling.boxes import BoxFormat
-from datalife.labeling.formats.base import AnnotationError, ImageLabels, from_pixels, listing, num
+from datalife.labeling.formats.base import AnnotationError, ImageLabels, Quarantined, from_pixels, listing, strict
+from datalife.labeling.formats.fields import image_size, number, read_text, show, text
+from datalife.labeling.formats.output import Staged, num
+
+__all__ = ["NATIVE", "ORIGIN", "list_files", "scan_file", "read_file", "write"]
 
 NATIVE = BoxFormat("xyxy", "pixel")
 ORIGIN = 0
@@ -22,65 +32,102 @@ def list_files(path: str) -> list[str]:
     return listing(path, (".csv",))
 
 
-def read_file(path: str, columns=None, box_columns=None, **_) -> list[ImageLabels]:
+class _Image:
+    def __init__(self, size):
+        self.size, self.boxes, self.labels, self.rows, self.error = size, [], [], 0, None
+
+
+def _rows(path: str):
+    """(line number, cells or the csv.Error of a row that cannot be split)."""
+    reader = csv.reader(io.StringIO(read_text(path), newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, exc
+            continue
+        yield reader.line_num, row
+
+
+def scan_file(path: str, columns=None, box_columns=None, **_) -> list:
     cols = {**DEFAULT_COLUMNS, **(columns or {})}
     box_cols = list(box_columns or DEFAULT_BOX_COLUMNS)
-    images: "OrderedDict[str, dict]" = OrderedDict()
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in [cols["filename"], cols["class"], *box_cols] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise AnnotationError(path, "header", ",".join(missing), f"missing column(s); header is {reader.fieldnames}",
-                                  reason="malformed")
-        for row in reader:
-            record = f"row {reader.line_num}"
-            name = row[cols["filename"]]
-            if all(not (row[c] or "").strip() for c in [cols["class"], *box_cols]):
-                images.setdefault(name, {"boxes": [], "labels": [], "size": _size(row, cols, path, record)})
-                continue
-            try:
-                box = [float(row[c]) for c in box_cols]
-            except (TypeError, ValueError):
-                bad = next(c for c in box_cols if not _is_float(row[c]))
-                raise AnnotationError(path, record, bad, f"not a number: {row[bad]!r}", reason="malformed") from None
-            img = images.setdefault(name, {"boxes": [], "labels": [], "size": _size(row, cols, path, record)})
-            img["boxes"].append(box)
-            img["labels"].append(row[cols["class"]])
-    return [ImageLabels(file=name, width=v["size"][0], height=v["size"][1], boxes=v["boxes"], labels=v["labels"],
-                        where=path) for name, v in images.items()]
-
-
-def _is_float(v) -> bool:
-    try:
-        float(v)
-        return True
-    except (TypeError, ValueError):
-        return False
-
-
-def _size(row, cols, path, record):
+    rows = _rows(path)
+    header = next(rows, (0, []))[1]
+    if isinstance(header, csv.Error):
+        raise AnnotationError(path, "header", None, f"unreadable header: {header}", reason="malformed")
+    missing = [c for c in [cols["filename"], cols["class"], *box_cols] if c not in header]
+    if missing:
+        raise AnnotationError(path, "header", ",".join(missing), f"missing column(s); header is {show(header, 200)}",
+                              reason="malformed")
+    at = {name: header.index(name) for name in header[::-1]}  # the first column of a name
+    images: dict[str, _Image] = {}
     out = []
-    for key in ("width", "height"):
-        v = row.get(cols[key]) if cols[key] in row else None
-        if v in (None, ""):
-            out.append(None)
-        elif _is_float(v):
-            out.append(int(float(v)))
+    for line, row in rows:
+        record = f"row {line}"
+        if isinstance(row, csv.Error):
+            out.append(Quarantined(AnnotationError(path, record, None, f"cannot split into cells: {row}",
+                                                   reason="malformed"), images=0, boxes=1))
+            continue
+        if not row:
+            continue
+        cell = {name: (row[j] if j < len(row) else None) for name, j in at.items()}
+        name = cell[cols["filename"]]
+        try:
+            name = text(name, path, record, cols["filename"])
+        except AnnotationError as exc:  # no image to quarantine with it: the row alone
+            out.append(Quarantined(exc, images=0, boxes=1))
+            continue
+        empty = all(not (cell[c] or "").strip() for c in [cols["class"], *box_cols])
+        img = images.get(name)
+        if img is None:
+            img = images[name] = _Image(None)
+        img.rows += 0 if empty else 1
+        if img.error is not None:
+            continue
+        try:
+            size = tuple(image_size(cell.get(cols[k]), path, record, cols[k], parse_text=True)
+                         for k in ("width", "height"))
+            if img.size is None:
+                img.size = size
+            elif size != img.size:
+                raise AnnotationError(path, record, f"{cols['width']}/{cols['height']}", f"{size[0]}x{size[1]} but "
+                                      f"an earlier row of {name!r} says {img.size[0]}x{img.size[1]}",
+                                      reason="bad_size")
+            if not empty:
+                img.boxes.append([number(cell[c], path, record, c, parse_text=True) for c in box_cols])
+                img.labels.append(text(cell[cols["class"]], path, record, cols["class"]))
+        except AnnotationError as exc:
+            img.error = exc
+    for name, img in images.items():
+        if img.error is not None:
+            out.append(Quarantined(img.error, images=1, boxes=img.rows, file=name[:200]))
         else:
-            raise AnnotationError(path, record, cols[key], f"not a number: {v!r}", reason="malformed")
+            width, height = img.size or (None, None)
+            out.append(ImageLabels(file=name, width=width, height=height, boxes=img.boxes, labels=img.labels,
+                                   where=path))
     return out
+
+
+def read_file(path: str, **options) -> list[ImageLabels]:
+    return strict(scan_file(path, **options))
 
 
 def write(records: list[ImageLabels], out: str, classes: list[str], box_format="xyxy:pixel", columns=None,
           box_columns=None, **_) -> list[str]:
     cols = {**DEFAULT_COLUMNS, **(columns or {})}
     box_cols = list(box_columns or DEFAULT_BOX_COLUMNS)
-    with open(out, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow([cols["filename"], cols["width"], cols["height"], cols["class"], *box_cols])
-        for rec in records:
-            if not rec.labels:
-                w.writerow([rec.file, rec.width, rec.height, "", "", "", "", ""])
-            for box, label in zip(from_pixels(rec, box_format), rec.labels):
-                w.writerow([rec.file, rec.width, rec.height, label, *(num(v) for v in box)])
-    return [out]
+    size = lambda v: "" if v is None else v  # noqa: E731
+    normalized = BoxFormat.parse(box_format).normalized
+    with Staged() as staged:
+        with open(staged.path(out), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow([cols["filename"], cols["width"], cols["height"], cols["class"], *box_cols])
+            for rec in records:
+                if not rec.labels:
+                    w.writerow([rec.file, size(rec.width), size(rec.height), "", "", "", "", ""])
+                for box, label in zip(from_pixels(rec, box_format), rec.labels):
+                    w.writerow([rec.file, size(rec.width), size(rec.height), label, *(num(v, normalized) for v in box)])
+    return staged.files

@@ -1,15 +1,23 @@
 """CVAT for images 1.1 XML: ``<image name width height>`` holding ``<box label xtl
 ytl xbr ybr [rotation]>`` (rotation in degrees, clockwise about the box center: read
-as the enclosing box) and ``<polygon points="x,y;x,y">`` (its enclosing box). Parsed
-with defusedxml."""
+as the enclosing box, counted as ``boxes_from_rotated``) and ``<polygon
+points="x,y;x,y">`` (its enclosing box, counted as ``boxes_from_polygons``); other
+shapes (points, polylines, ellipses, masks, tags) carry no box and are counted as
+``shapes_ignored``. Parsed with defusedxml. Every image is a record: a bad value
+quarantines the image with its reason."""
 from __future__ import annotations
 
-from xml.etree.ElementTree import Element, SubElement, tostring
+from collections import Counter
+from xml.etree.ElementTree import Element, ElementTree, SubElement, indent
 
 from datalife.labeling.boxes import BoxFormat
-from datalife.labeling.formats.base import AnnotationError, ImageLabels, from_pixels, listing, num
+from datalife.labeling.formats.base import AnnotationError, ImageLabels, Quarantined, from_pixels, listing, strict
+from datalife.labeling.formats.fields import ident, image_size, number, show, text
+from datalife.labeling.formats.output import Staged, num
 from datalife.labeling.formats.rotation import enclosing_box
 from datalife.labeling.formats.voc import parse_xml
+
+__all__ = ["NATIVE", "ORIGIN", "list_files", "scan_file", "read_file", "write"]
 
 NATIVE = BoxFormat("xyxy", "pixel")
 ORIGIN = 0
@@ -19,44 +27,58 @@ def list_files(path: str) -> list[str]:
     return listing(path, (".xml",))
 
 
-def _float(node, attr, path, record):
-    v = node.get(attr)
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        raise AnnotationError(path, record, attr, f"not a number: {v!r}", reason="malformed") from None
+def _shape(node, record, path, notes) -> list[float]:
+    if node.tag == "box":
+        x1, y1, x2, y2 = (number(node.get(a), path, record, a, parse_text=True) for a in ("xtl", "ytl", "xbr", "ybr"))
+        rot = number(node.get("rotation") or "0", path, record, "rotation", parse_text=True)
+        if rot % 360:
+            notes["boxes_from_rotated"] += 1
+        return enclosing_box(x1, y1, x2 - x1, y2 - y1, rot, "center")
+    points = node.get("points") or ""
+    pts = [p.split(",") for p in points.split(";")]
+    if len(pts) < 3 or any(len(p) != 2 for p in pts):
+        raise AnnotationError(path, record, "points", f"needs 'x,y;x,y;x,y...', got {show(points)}",
+                              reason="malformed")
+    xs = [number(p[0], path, record, "points", parse_text=True) for p in pts]
+    ys = [number(p[1], path, record, "points", parse_text=True) for p in pts]
+    notes["boxes_from_polygons"] += 1
+    return [min(xs), min(ys), max(xs), max(ys)]
 
 
-def read_file(path: str, **_) -> list[ImageLabels]:
+def _image(image, record, path) -> ImageLabels:
+    boxes, labels, notes = [], [], Counter()
+    for k, node in enumerate(image):
+        if node.tag not in ("box", "polygon"):
+            notes["shapes_ignored"] += 1
+            continue
+        where = f"{record} {node.tag} {k}"
+        labels.append(text(node.get("label"), path, where, "label"))
+        boxes.append(_shape(node, where, path, notes))
+    return ImageLabels(file=text(image.get("name") or "", path, record, "name", allow_empty=True),
+                       width=image_size(image.get("width"), path, record, "width", parse_text=True),
+                       height=image_size(image.get("height"), path, record, "height", parse_text=True),
+                       boxes=boxes, labels=labels, where=path, record=record, notes=notes)
+
+
+def scan_file(path: str, **_) -> list:
     root = parse_xml(path)
     if root.tag != "annotations":
         raise AnnotationError(path, None, None, f"root element is <{root.tag}>, not <annotations>",
                               reason="malformed")
     out = []
-    for image in root.iter("image"):
-        record = f"image {image.get('id', image.get('name'))}"
-        boxes, labels = [], []
-        for node in image:
-            if node.tag == "box":
-                x1, y1, x2, y2 = (_float(node, a, path, record) for a in ("xtl", "ytl", "xbr", "ybr"))
-                rot = float(node.get("rotation", 0) or 0)
-                boxes.append(enclosing_box(x1, y1, x2 - x1, y2 - y1, rot, "center"))
-            elif node.tag == "polygon":
-                try:
-                    pts = [tuple(float(v) for v in p.split(",")) for p in node.get("points", "").split(";")]
-                    xs, ys = zip(*pts)
-                except ValueError:
-                    raise AnnotationError(path, record, "points", f"bad polygon {node.get('points')!r}",
-                                          reason="malformed") from None
-                boxes.append([min(xs), min(ys), max(xs), max(ys)])
-            else:
-                continue
-            labels.append(node.get("label", ""))
-        width, height = image.get("width"), image.get("height")
-        out.append(ImageLabels(file=image.get("name", ""), width=int(width) if width else None,
-                               height=int(height) if height else None, boxes=boxes, labels=labels,
-                               where=f"{path}: {record}"))
+    for i, image in enumerate(root.iter("image")):
+        rid = image.get("id", image.get("name"))
+        record = f"image {ident(rid)}" if rid is not None else f"image [{i}]"
+        try:
+            out.append(_image(image, record, path))
+        except AnnotationError as exc:
+            out.append(Quarantined(exc, images=1, boxes=sum(1 for n in image if n.tag in ("box", "polygon")),
+                                   file=(image.get("name") or "")[:200]))
     return out
+
+
+def read_file(path: str, **options) -> list[ImageLabels]:
+    return strict(scan_file(path, **options))
 
 
 def write(records: list[ImageLabels], out: str, classes: list[str], **_) -> list[str]:
@@ -67,10 +89,12 @@ def write(records: list[ImageLabels], out: str, classes: list[str], **_) -> list
     for name in classes:
         SubElement(SubElement(labels_node, "label"), "name").text = name
     for i, rec in enumerate(records):
-        image = SubElement(root, "image", id=str(i), name=rec.file, width=str(rec.width), height=str(rec.height))
+        size = {k: str(v) for k, v in (("width", rec.width), ("height", rec.height)) if v is not None}
+        image = SubElement(root, "image", id=str(i), name=rec.file, **size)
         for b, label in zip(from_pixels(rec, NATIVE), rec.labels):
             SubElement(image, "box", label=label, occluded="0", source="manual", xtl=num(b[0]), ytl=num(b[1]),
                        xbr=num(b[2]), ybr=num(b[3]), z_order="0")
-    with open(out, "wb") as f:
-        f.write(b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(root, encoding="utf-8"))
-    return [out]
+    indent(root)
+    with Staged() as staged:
+        ElementTree(root).write(staged.path(out), encoding="utf-8", xml_declaration=True)
+    return staged.files

@@ -5,16 +5,23 @@ VOC indexes pixels from 1 and both corners are inclusive (the devkit's area is
 ``(xmax - xmin + 1) * (ymax - ymin + 1)``), so a box covers the continuous interval
 ``[xmin - 1, xmax]``: with ``origin=1`` (the default) the reader subtracts 1 from xmin
 and ymin and the writer adds it back. Coordinates may be decimals. XML is parsed with
-defusedxml (external entities, DTDs and entity expansion are refused)."""
+defusedxml (external entities, DTDs and entity expansion are refused). A file that
+parses but holds a bad value (``<xmin>nan</xmin>``, ``<width>inf</width>``) quarantines
+its image with the reason; one that does not parse fails as a whole."""
 from __future__ import annotations
 
-from xml.etree.ElementTree import Element, SubElement, tostring
+import os
+from xml.etree.ElementTree import Element, ElementTree, SubElement, indent
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from datalife.labeling.boxes import BoxFormat
-from datalife.labeling.formats.base import AnnotationError, ImageLabels, from_pixels, listing, num
+from datalife.labeling.formats.base import AnnotationError, ImageLabels, Quarantined, from_pixels, listing, strict
+from datalife.labeling.formats.fields import image_size, number, text
+from datalife.labeling.formats.output import Staged, num, per_image_names
+
+__all__ = ["NATIVE", "ORIGIN", "list_files", "scan_file", "read_file", "write", "parse_xml"]
 
 NATIVE = BoxFormat("xyxy", "pixel")
 ORIGIN = 1
@@ -33,63 +40,68 @@ def parse_xml(path: str):
                               reason="unsafe_xml") from exc
     except SafeET.ParseError as exc:
         raise AnnotationError(path, None, None, f"malformed XML: {exc}", reason="malformed") from exc
+    except OSError as exc:
+        raise AnnotationError(path, None, None, f"cannot read: {exc.strerror or exc}", reason="unreadable") from None
 
 
-def number(node, tag: str, path: str, record: str, cast=float):
-    text = node.findtext(tag)
-    if text is None:
+def _value(node, tag: str, path: str, record: str) -> float:
+    v = node.findtext(tag)
+    if v is None:
         raise AnnotationError(path, record, tag, "missing", reason="malformed")
-    try:
-        return cast(float(text)) if cast is int else cast(text)
-    except ValueError:
-        raise AnnotationError(path, record, tag, f"not a number: {text!r}", reason="malformed") from None
+    return number(v, path, record, tag, parse_text=True)
 
 
-def read_file(path: str, **_) -> list[ImageLabels]:
+def _read(root, path: str) -> ImageLabels:
+    name = text((root.findtext("filename") or "").strip(), path, None, "filename", allow_empty=True)
+    size = root.find("size")
+    width = image_size(size.findtext("width"), path, "size", "width", True) if size is not None else None
+    height = image_size(size.findtext("height"), path, "size", "height", True) if size is not None else None
+    boxes, labels = [], []
+    for k, obj in enumerate(root.findall("object")):
+        record = f"object {k}"
+        label = text((obj.findtext("name") or "").strip(), path, record, "name")
+        bb = obj.find("bndbox")
+        if bb is None:
+            raise AnnotationError(path, record, "bndbox", "missing", reason="missing_box")
+        boxes.append([_value(bb, t, path, record) for t in ("xmin", "ymin", "xmax", "ymax")])
+        labels.append(label)
+    return ImageLabels(file=name, width=width, height=height, boxes=boxes, labels=labels, where=path)
+
+
+def scan_file(path: str, **_) -> list:
     root = parse_xml(path)
     if root.tag != "annotation":
         raise AnnotationError(path, None, None, f"root element is <{root.tag}>, not <annotation>",
                               reason="malformed")
-    size = root.find("size")
-    width = number(size, "width", path, "size", int) if size is not None else None
-    height = number(size, "height", path, "size", int) if size is not None else None
-    boxes, labels = [], []
-    for k, obj in enumerate(root.findall("object")):
-        record = f"object {k}"
-        name = obj.findtext("name")
-        if not name:
-            raise AnnotationError(path, record, "name", "missing", reason="malformed")
-        bb = obj.find("bndbox")
-        if bb is None:
-            raise AnnotationError(path, record, "bndbox", "missing", reason="malformed")
-        boxes.append([number(bb, t, path, record) for t in ("xmin", "ymin", "xmax", "ymax")])
-        labels.append(name.strip())
-    return [ImageLabels(file=(root.findtext("filename") or "").strip(), width=width, height=height,
-                        boxes=boxes, labels=labels, where=path)]
+    try:
+        return [_read(root, path)]
+    except AnnotationError as exc:
+        name = (root.findtext("filename") or "").strip()[:200]
+        return [Quarantined(exc, images=1, boxes=len(root.findall("object")), file=name)]
+
+
+def read_file(path: str, **options) -> list[ImageLabels]:
+    return strict(scan_file(path, **options))
 
 
 def write(records: list[ImageLabels], out: str, classes: list[str], origin: int = ORIGIN, **_) -> list[str]:
-    """One XML file per image in the folder ``out``."""
-    import os
-
-    os.makedirs(out, exist_ok=True)
-    written = []
-    for rec in records:
-        ann = Element("annotation")
-        SubElement(ann, "filename").text = rec.file
-        size = SubElement(ann, "size")
-        SubElement(size, "width").text = str(rec.width)
-        SubElement(size, "height").text = str(rec.height)
-        SubElement(size, "depth").text = "3"
-        for box, label in zip(from_pixels(rec, NATIVE, origin), rec.labels):
-            obj = SubElement(ann, "object")
-            SubElement(obj, "name").text = label
-            SubElement(obj, "difficult").text = "0"
-            bb = SubElement(obj, "bndbox")
-            for tag, v in zip(("xmin", "ymin", "xmax", "ymax"), box):
-                SubElement(bb, tag).text = num(v)
-        target = os.path.join(out, os.path.splitext(os.path.basename(rec.file))[0] + ".xml")
-        with open(target, "wb") as f:
-            f.write(tostring(ann, encoding="utf-8"))
-        written.append(target)
-    return written
+    """One XML file per image in the folder ``out`` (indented, integers as integers)."""
+    names = per_image_names(records, ".xml")
+    with Staged(out) as staged:
+        for rec, name in zip(records, names):
+            ann = Element("annotation")
+            SubElement(ann, "filename").text = rec.file
+            size = SubElement(ann, "size")
+            SubElement(size, "width").text = "" if rec.width is None else str(rec.width)
+            SubElement(size, "height").text = "" if rec.height is None else str(rec.height)
+            SubElement(size, "depth").text = "3"
+            for box, label in zip(from_pixels(rec, NATIVE, origin), rec.labels):
+                obj = SubElement(ann, "object")
+                SubElement(obj, "name").text = label
+                SubElement(obj, "difficult").text = "0"
+                bb = SubElement(obj, "bndbox")
+                for tag, v in zip(("xmin", "ymin", "xmax", "ymax"), box):
+                    SubElement(bb, tag).text = num(v)
+            indent(ann)
+            ElementTree(ann).write(staged.path(os.path.join(out, name)), encoding="utf-8", xml_declaration=False)
+    return staged.files
