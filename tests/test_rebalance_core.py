@@ -293,3 +293,17 @@ def test_plan_round_trips_and_chart_is_a_png():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and img.shape[0] > 200 and img.shape[1] > 300
     green = (np.abs(img.astype(int) - [44, 160, 44]).sum(axis=2) < 30).sum()  # synthetic bars (BGR of #2ca02c)
     assert green > 500
+
+
+def test_quality_close_to_imbalanced_learn_on_a_reduced_budget():
+    """The benchmark's protocol (breast cancer at 5% malignant, scaler -> resampling ->
+    logistic regression, balanced accuracy) on 5 folds x 4 seeds instead of 5 x 5 x 5:
+    class weights give the very same scores; the random strategies stay within 0.02
+    (the benchmark holds them to 0.01 at its full budget; measured here 0.006, 0.002, 0.008)."""
+    from benchmarks.bench_rebalance import cv_scores
+
+    assert cv_scores("weight", "datalife", n_repeats=1) == cv_scores("weight", "imblearn", n_repeats=1)
+    for strategy in ("oversample", "undersample", "smote"):
+        ours = cv_scores(strategy, "datalife", seeds=range(4), n_repeats=1)
+        theirs = cv_scores(strategy, "imblearn", seeds=range(4), n_repeats=1)
+        assert abs(ours - theirs) <= 0.02, (strategy, ours, theirs)
