@@ -1,7 +1,7 @@
 """Per-example priorities, and exact "the K smallest" selections and ranks that a
 distributed graph computes without gathering a set into one worker.
 
-Every example gets a 64-bit priority from a keyed hash of (seed, domain, key): BLAKE2b,
+Every example gets a 63-bit priority from a keyed hash of (seed, domain, key): BLAKE2b,
 as :mod:`datalife.transforms.augment_random` uses, once per example. Further numbers
 for the same example (its j-th copy, its j-th pair) come from a SplitMix64 mix of that
 hash and a counter, vectorised in NumPy. Nothing depends on the order or batching in
@@ -67,11 +67,13 @@ def unit(u64: np.ndarray) -> np.ndarray:
 
 
 def priorities(seed: int, keys: Iterable, domain: str = "priority") -> np.ndarray:
-    return key_hashes(seed, keys, domain)
+    """63-bit priorities (the keyed hash shifted right once), so that they travel as
+    signed 64-bit integers (Beam's VarIntCoder refuses integers >= 2**63)."""
+    return key_hashes(seed, keys, domain) >> np.uint64(1)
 
 
 def bucket_of(prio: np.ndarray) -> np.ndarray:
-    return (np.asarray(prio, dtype=np.uint64) >> np.uint64(64 - BUCKET_BITS)).astype(np.int64)
+    return (np.asarray(prio, dtype=np.uint64) >> np.uint64(63 - BUCKET_BITS)).astype(np.int64)
 
 
 def histogram(prio: np.ndarray) -> dict[int, int]:

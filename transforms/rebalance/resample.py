@@ -13,7 +13,26 @@ from datalife.transforms.keyed_order import priorities, smallest
 from datalife.transforms.rebalance.plan import ClassPlan, Plan
 from datalife.transforms.rebalance.smote import check_features, plan_synthetics, points
 
-__all__ = ["outputs_per_example", "Layout", "layout", "copy_index"]
+__all__ = ["outputs_per_example", "outputs_for", "class_cuts", "Layout", "layout", "copy_index"]
+
+
+def outputs_for(cp: ClassPlan, strategy: str, selected) -> np.ndarray:
+    """Outputs (original + duplicates) of examples of class ``cp`` that are / are not
+    among the ``cp.selected(strategy)`` smallest priorities: one rule for every path."""
+    selected = np.asarray(selected, dtype=np.int64)
+    if strategy == "undersample" and cp.removed:
+        return selected
+    if strategy == "oversample" and cp.added:
+        return 1 + cp.per_example() + selected
+    return np.ones_like(selected)
+
+
+def class_cuts(hists: dict, plan: Plan) -> dict:
+    """Per class, where its selection ends (``keyed_order.Cut``), from the merged priority
+    histograms of the classes whose examples need a decision."""
+    from datalife.transforms.keyed_order import cut
+
+    return {c: cut(h, plan.classes[c].selected(plan.strategy)) for c, h in hists.items()}
 
 
 def outputs_per_example(keys: Sequence, cp: ClassPlan, strategy: str, seed: int) -> np.ndarray:
@@ -24,15 +43,11 @@ def outputs_per_example(keys: Sequence, cp: ClassPlan, strategy: str, seed: int)
     n = len(keys)
     if n != cp.n_in:
         raise ValueError(f"class {cp.label!r}: {n} keys for a plan of {cp.n_in}")
-    out = np.ones(n, dtype=np.int64)
-    if strategy == "undersample" and cp.n_out < n:
-        out = smallest(priorities(seed, keys), keys, cp.n_out).astype(np.int64)
-    elif strategy == "oversample" and cp.added:
-        out += cp.per_example()
-        k = cp.selected(strategy)
-        if k:
-            out += smallest(priorities(seed, keys), keys, k)
-    return out
+    if strategy not in ("undersample", "oversample"):
+        return np.ones(n, dtype=np.int64)
+    k = cp.selected(strategy)
+    chosen = smallest(priorities(seed, keys), keys, k) if 0 < k < n else np.full(n, k == n and k > 0)
+    return outputs_for(cp, strategy, chosen)
 
 
 def copy_index(per: np.ndarray) -> np.ndarray:
