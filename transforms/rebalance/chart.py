@@ -9,7 +9,7 @@ __all__ = ["class_counts_png"]
 COLOURS = {"before": "#9e9e9e", "original": "#1f77b4", "duplicate": "#ff7f0e", "synthetic": "#2ca02c"}
 
 
-def class_counts_png(report: dict, title: str = "class counts before and after rebalancing") -> bytes:
+def class_counts_png(report: dict, title: str = "class counts") -> bytes:
     """PNG bytes from a rebalance report (``out.attrs["rebalance"]`` or the component's)."""
     import matplotlib
 
@@ -19,7 +19,7 @@ def class_counts_png(report: dict, title: str = "class counts before and after r
 
     classes = list(report["counts_in"])
     x = np.arange(len(classes))
-    fig, ax = plt.subplots(figsize=(max(3.5, 1.0 + 0.8 * len(classes)), 3.2))
+    fig, ax = plt.subplots(figsize=(max(4.5, 1.5 + 0.8 * len(classes)), 3.4))
     ax.bar(x - 0.2, [report["counts_in"][c] for c in classes], 0.4, color=COLOURS["before"], label="before")
     bottom = np.zeros(len(classes))
     for kind in ("original", "duplicate", "synthetic"):
@@ -32,8 +32,10 @@ def class_counts_png(report: dict, title: str = "class counts before and after r
         ax.text(xi - 0.2, report["counts_in"][c], str(report["counts_in"][c]), ha="center", va="bottom", fontsize=7)
     ax.set_xticks(x, classes, rotation=30 if len(classes) > 6 else 0)
     ax.set_ylabel("examples")
-    ax.set_title(f"{title} ({report['strategy']})", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.set_title(f"{title} before and after: {report['strategy']}", fontsize=9)
+    top = max(max(report["counts_in"].values()), max(report["counts_out"].values()))
+    ax.set_ylim(0, top * 1.12 + 1)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
