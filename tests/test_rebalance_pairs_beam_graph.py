@@ -16,7 +16,7 @@ from datalife.transforms import keyed_order as ko  # noqa: E402
 from datalife.transforms.pairs import PairSpec, make_pair_plan, make_pairs  # noqa: E402
 from datalife.transforms.pairs.partners import anchored_pairs, pair_ids  # noqa: E402
 from datalife.transforms.rebalance import RebalanceSpec, make_plan, rebalance  # noqa: E402
-from datalife.transforms.rebalance.resample import class_cuts, outputs_for  # noqa: E402
+from datalife.transforms.rebalance.resample import class_cut, outputs_for  # noqa: E402
 from datalife.transforms.rebalance.smote import plan_synthetics, points  # noqa: E402
 
 
@@ -51,13 +51,13 @@ def rebalance_graph(examples, spec: RebalanceSpec):
     seed = spec.seed
     keyed = examples | "prio" >> beam.Map(lambda e: (e[1], (e, _prio(seed, e[0]))))
     hists = keyed | "p" >> beam.Map(lambda kv: (kv[0], kv[1][1])) | beam.CombinePerKey(Histogram())
+    counts = hists | "n" >> beam.Map(lambda kv: (kv[0], sum(kv[1].values()))) | "cd" >> beam.combiners.ToDict()
+    plan_only = counts | beam.Map(lambda c: make_plan(c, spec))  # from class counts only
+    cuts = (hists | "cut" >> beam.Map(lambda kv, p: (kv[0], class_cut(p, kv[0], kv[1])), beam.pvalue.AsSingleton(plan_only))
+            | "ct" >> beam.combiners.ToDict())  # four integers per class
+    plan = plan_only | "pc" >> beam.Map(lambda p, c: (p, c), beam.pvalue.AsSingleton(cuts))
 
-    def plan_of(h):
-        plan = make_plan({c: sum(v.values()) for c, v in h.items()}, spec)
-        return plan, class_cuts(h, plan)
-    plan = hists | beam.combiners.ToDict() | beam.Map(plan_of)  # a few integers per class
-
-    def emit(e, n, copy0=0):
+    def emit(e, n):
         key, label, x = e
         for j in range(n):
             yield _out("original" if j == 0 else "duplicate", key, None, j, label, x)
@@ -75,7 +75,7 @@ def rebalance_graph(examples, spec: RebalanceSpec):
         else:
             yield from emit(e, int(outputs_for(cp, s, side == ko.SELECTED)))
 
-    decided = keyed | beam.Map(lambda kv: kv) | beam.ParDo(
+    decided = keyed | beam.ParDo(
         lambda kv, pc: decide(kv, pc), beam.pvalue.AsSingleton(plan)).with_outputs("boundary", main="out")
 
     def settle(kv, pc):
@@ -90,8 +90,6 @@ def rebalance_graph(examples, spec: RebalanceSpec):
     def smote(kv, pc):  # ONE class's matrix: n x d x 8 bytes
         (label, items), (plan, _) = kv, pc
         cp = plan.classes[label]
-        if plan.strategy != "smote" or not cp.added:
-            return
         keys = [e[0] for e, _ in items]
         X = np.array([e[2] for e, _ in items], dtype=np.float64)
         syn = plan_synthetics(X, keys, cp.added, spec.k_neighbors, spec.seed)
@@ -99,7 +97,9 @@ def rebalance_graph(examples, spec: RebalanceSpec):
             pts = points(X, syn, slice(lo, lo + 1000))
             for i, x in enumerate(pts, lo):
                 yield _out("synthetic", keys[syn.base[i]], keys[syn.partner[i]], int(syn.copy[i]), label, x)
-    synth = keyed | "gc" >> beam.GroupByKey() | beam.FlatMap(smote, beam.pvalue.AsSingleton(plan))
+    oversampled = keyed | "os" >> beam.Filter(  # only the classes SMOTE raises are gathered
+        lambda kv, pc: pc[0].strategy == "smote" and pc[0].classes[kv[0]].added > 0, beam.pvalue.AsSingleton(plan))
+    synth = oversampled | "gc" >> beam.GroupByKey() | beam.FlatMap(smote, beam.pvalue.AsSingleton(plan))
     return (decided.out, settled, synth) | beam.Flatten()
 
 
@@ -108,23 +108,23 @@ def pairs_graph(examples, spec: PairSpec):
     seed = spec.seed
     keyed = examples | "prio" >> beam.Map(lambda e: (e[1], (e[0], _prio(seed, e[0]))))
     hists = keyed | "p" >> beam.Map(lambda kv: (kv[0], kv[1][1])) | beam.CombinePerKey(Histogram())
+    counts = hists | "n" >> beam.Map(lambda kv: (kv[0], sum(kv[1].values()))) | "cd" >> beam.combiners.ToDict()
+    plan = counts | beam.Map(lambda c: make_pair_plan("train", c, spec))
+    # each bucket's offset travels to its own group (a join), never as one big side input
+    offsets = hists | "off" >> beam.FlatMap(lambda kv: (((kv[0], b), o) for b, o in ko.bucket_offsets(kv[1]).items()))
+    grouped = keyed | beam.Map(lambda kv: ((kv[0], int(ko.bucket_of(np.array([kv[1][1]], np.uint64))[0])), kv[1]))
 
-    def plan_of(h):
-        plan = make_pair_plan("train", {c: sum(v.values()) for c, v in h.items()}, spec)
-        return plan, {c: ko.bucket_offsets(v) for c, v in h.items()}
-    plan = hists | beam.combiners.ToDict() | beam.Map(plan_of)
-
-    def rank(kv, pc):  # one (class, bucket) group: about n / 65,536 examples
-        ((label, b), items), (_, offsets) = kv, pc
-        items = list(items)
-        r = ko.ranks(np.array([p for _, p in items], np.uint64), [k for k, _ in items], offsets[label][b])
+    def rank(kv):  # one (class, bucket) group: about n / 65,536 examples
+        (label, _), g = kv
+        (offset,) = g["offset"]
+        items = list(g["examples"])
+        r = ko.ranks(np.array([p for _, p in items], np.uint64), [k for k, _ in items], offset)
         for (k, _), ri in zip(items, r):
             yield (label, int(ri)), k
-    ranked = (keyed | beam.Map(lambda kv: ((kv[0], int(ko.bucket_of(np.array([kv[1][1]], np.uint64))[0])), kv[1]))
-              | "gb" >> beam.GroupByKey() | beam.FlatMap(rank, beam.pvalue.AsSingleton(plan)))
+    ranked = {"offset": offsets, "examples": grouped} | "gb" >> beam.CoGroupByKey() | beam.FlatMap(rank)
 
-    def anchor(kv, pc):
-        ((label, r), key), (plan, _) = kv, pc
+    def anchor(kv, plan):
+        (label, r), key = kv
         ap = anchored_pairs([key], np.array([r]), label, plan, seed)
         for pid, bc, br in zip(pair_ids(ap.kind, [key] * len(ap.j), ap.j), ap.b_class, ap.b_rank):
             yield (bc, int(br)), (pid, key)

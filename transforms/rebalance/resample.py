@@ -13,7 +13,7 @@ from datalife.transforms.keyed_order import priorities, smallest
 from datalife.transforms.rebalance.plan import ClassPlan, Plan
 from datalife.transforms.rebalance.smote import check_features, plan_synthetics, points
 
-__all__ = ["outputs_per_example", "outputs_for", "class_cuts", "Layout", "layout", "copy_index"]
+__all__ = ["outputs_per_example", "outputs_for", "class_cut", "class_cuts", "Layout", "layout", "copy_index"]
 
 
 def outputs_for(cp: ClassPlan, strategy: str, selected) -> np.ndarray:
@@ -27,12 +27,17 @@ def outputs_for(cp: ClassPlan, strategy: str, selected) -> np.ndarray:
     return np.ones_like(selected)
 
 
-def class_cuts(hists: dict, plan: Plan) -> dict:
-    """Per class, where its selection ends (``keyed_order.Cut``), from the merged priority
-    histograms of the classes whose examples need a decision."""
+def class_cut(plan: Plan, label: str, hist: dict):
+    """Where class ``label``'s selection ends (a ``keyed_order.Cut``: four integers),
+    from its merged priority histogram; a graph computes it class by class, so the
+    histograms never meet in one worker."""
     from datalife.transforms.keyed_order import cut
 
-    return {c: cut(h, plan.classes[c].selected(plan.strategy)) for c, h in hists.items()}
+    return cut(hist, plan.classes[label].selected(plan.strategy))
+
+
+def class_cuts(hists: dict, plan: Plan) -> dict:
+    return {c: class_cut(plan, c, h) for c, h in hists.items()}
 
 
 def outputs_per_example(keys: Sequence, cp: ClassPlan, strategy: str, seed: int) -> np.ndarray:
