@@ -4,9 +4,11 @@ returns the rebalanced rows with their provenance (``rebalance_kind``,
 ``sample_weight`` for the weight strategy) and the report in ``out.attrs["rebalance"]``.
 
 Rows come out as: the kept originals in input order, then the duplicates, then the
-synthetic rows, on a new RangeIndex (``rebalance_source`` holds the key). Synthetic
-rows carry the columns outside ``features`` from their source row (integer features
-become float)."""
+synthetic rows, on a new RangeIndex (``rebalance_source`` holds the key). Duplicates
+copy every column (a key column too: ``rebalance_source``, ``rebalance_kind`` and
+``rebalance_copy`` together identify a row); synthetic rows carry the columns outside
+``features`` from their source row (integer features become float). Splits that pass
+through unchanged get no ``sample_weight`` (NaN)."""
 from __future__ import annotations
 
 from typing import Optional, Union
