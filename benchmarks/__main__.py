@@ -2,7 +2,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["bench_labeling", "bench_windows", "bench_audio", "bench_labels", "bench_augment", "bench_audio_augment"]
+BENCHMARKS = ["bench_labeling", "bench_label_fit", "bench_weak_api", "bench_windows", "bench_audio", "bench_labels", "bench_augment", "bench_audio_augment"]
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or BENCHMARKS:

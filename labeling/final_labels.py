@@ -5,8 +5,8 @@ component's DoFn and the notebook API call the same function.
 
 - the aggregator's name (``majority_vote``, ``weighted_vote``, ``dawid_skene``,
   ``label_model``): the label aggregated from the LF votes;
-- ``end_model``: the discriminative end model (every example, or with
-  ``from_end_model="uncovered"`` only those no LF voted on);
+- ``end_model``: the discriminative end model (``from_end_model``: ``all`` every
+  example; ``uncovered`` only those no LF voted on; ``none`` no example);
 - ``gold``: the example's own gold label (dev rows, with ``gold_overrides``).
 
 Hard labels come from the probabilities; ties (within 1e-5) are broken per example
@@ -22,22 +22,24 @@ from datalife.labeling.label_model import probs_to_labels
 
 __all__ = ["final_labels", "choose_end_model_use", "FROM_END_MODEL"]
 
-FROM_END_MODEL = ("all", "uncovered")
+FROM_END_MODEL = ("all", "uncovered", "none")
 
 
 def choose_end_model_use(agg_probs: np.ndarray, end_probs: np.ndarray, covered: np.ndarray,
                          gold: np.ndarray) -> tuple[str, dict]:
     """``from_end_model: auto`` on the dev rows: ``all`` (the end model labels every
-    example) or ``uncovered`` (the aggregate labels the rows some LF voted on, the end
-    model the rest), whichever is more accurate (ties: ``all``). The end model never
-    trains on dev rows, so the comparison is honest. Returns the choice and both
-    accuracies."""
+    example), ``uncovered`` (the aggregate labels the rows some LF voted on, the end
+    model the rest) or ``none`` (the aggregate labels every example), whichever is
+    most accurate (ties in that order). The end model never trains on dev rows, so the
+    comparison is honest. Returns the choice and the three accuracies."""
     from datalife.labeling.aggregators import expected_accuracy
 
     covered = np.asarray(covered, bool)
     mixed = np.where(covered[:, None], agg_probs, end_probs)
-    scores = {"all": expected_accuracy(end_probs, gold), "uncovered": expected_accuracy(mixed, gold)}
-    return ("uncovered" if scores["uncovered"] > scores["all"] else "all"), scores
+    scores = {"all": expected_accuracy(end_probs, gold), "uncovered": expected_accuracy(mixed, gold),
+              "none": expected_accuracy(agg_probs, gold)}
+    best = max(scores.values())
+    return next(k for k in FROM_END_MODEL if scores[k] >= best - 1e-12), scores
 
 
 def final_labels(agg_probs: np.ndarray, covered: np.ndarray, keys: Sequence[str], aggregator: str,
@@ -49,7 +51,7 @@ def final_labels(agg_probs: np.ndarray, covered: np.ndarray, keys: Sequence[str]
         raise ValueError(f"from_end_model must be one of {FROM_END_MODEL}, got {from_end_model!r}")
     probs = np.array(agg_probs, dtype=float, copy=True)
     source = np.full(len(probs), aggregator, dtype=object)
-    if end_probs is not None:
+    if end_probs is not None and from_end_model != "none":
         use = np.ones(len(probs), bool) if from_end_model == "all" else ~np.asarray(covered, bool)
         probs[use] = end_probs[use]
         source[use] = "end_model"

@@ -102,6 +102,7 @@ class WeakLabelResult:
     mistakes: dict  # LF -> a few dev rows it got wrong (dicts with vote and gold as class names)
     timings: dict = field(default_factory=dict)
     dev_confusion: Optional[np.ndarray] = None  # gold x produced (+ a 'none' column)
+    from_end_model: str = "none"  # which examples the end model labeled: all | uncovered | none
 
     def pictures(self) -> dict[str, bytes]:
         """PNG bytes: ``lf_bars``, ``label_distribution`` and (with a dev split) ``dev_confusion``."""
@@ -146,8 +147,8 @@ def weak_label(df: pd.DataFrame, lfs, *, cardinality: Optional[int] = None,
     ``fit_splits[0]``; ``dev`` (a DataFrame with gold labels in ``gold_field``) is
     appended as split ``dev_split`` (default ``"dev"``).
     ``from_end_model``: ``all`` (the end model labels every example), ``uncovered``
-    (only those no LF voted on) or ``auto`` (the better of the two on the dev split;
-    ``all`` without one). With ``split_field``, rows of
+    (only those no LF voted on), ``none`` (the aggregate labels every example) or
+    ``auto`` (the best of the three on the dev split; ``all`` without one). With ``split_field``, rows of
     ``fit_splits`` fit the aggregators and rows of ``dev_split`` (gold in
     ``gold_field``: class ids or class names) score them. ``end_model`` (a dict of
     ``EndModelSpec`` fields or an ``EndModelSpec``) adds the end model.
@@ -193,8 +194,7 @@ def weak_label(df: pd.DataFrame, lfs, *, cardinality: Optional[int] = None,
             idx = np.nonzero(m)[0][i:i + BATCH]
             add_batch(stats, L[idx], split, gold[idx] if split == dev_split else None)
     compact_stats(stats)
-    spec = aggregator if isinstance(aggregator, AggregateSpec) else AggregateSpec(
-        aggregator=aggregator, seed=seed, score_on="covered" if end_model is not None else "all")
+    spec = aggregator if isinstance(aggregator, AggregateSpec) else AggregateSpec(aggregator=aggregator, seed=seed)
     agg = fit_aggregate(stats, lf_names, fit_splits, dev_split, spec, names)
     agg_probs = agg.chosen.predict_proba(L) if len(L) else np.zeros((0, k))
     covered = (L != ABSTAIN).any(axis=1)
@@ -217,11 +217,12 @@ def weak_label(df: pd.DataFrame, lfs, *, cardinality: Optional[int] = None,
             end_probs = em.predict_proba({f: frame[f].tolist() for f in em_spec.text_fields + em_spec.numeric_fields})
     timings["end_model"] = time.perf_counter() - t
     end_use = None
-    if em is not None:
-        if from_end_model == "auto" and dev_split is not None:
-            m = splits == dev_split
-            from_end_model, end_use = choose_end_model_use(agg_probs[m], end_probs[m], covered[m], gold[m])
-    if from_end_model == "auto":
+    if em is None:
+        from_end_model = "none"
+    elif from_end_model == "auto" and dev_split is not None:
+        m = splits == dev_split
+        from_end_model, end_use = choose_end_model_use(agg_probs[m], end_probs[m], covered[m], gold[m])
+    elif from_end_model == "auto":
         from_end_model = "all"
 
     labels, probs, source = final_labels(agg_probs, covered, keys, agg.chosen.name, end_probs, from_end_model,
@@ -239,17 +240,18 @@ def weak_label(df: pd.DataFrame, lfs, *, cardinality: Optional[int] = None,
         if end_probs is not None:
             extra.append({"step": "end_model", "dev_accuracy": expected_accuracy(end_probs[m], gold[m]),
                           "dev_accuracy_covered": expected_accuracy(end_probs[m], gold[m], None, cov),
-                          "cross_fitted": False, "chosen": from_end_model == "all", "note": "never trained on dev rows"})
-            if end_use is not None:
-                extra.append({"step": "aggregate on covered, end model on uncovered",
-                              "dev_accuracy": end_use["uncovered"], "dev_accuracy_covered": None,
-                              "cross_fitted": False, "chosen": from_end_model == "uncovered",
-                              "note": "from_end_model: uncovered"})
+                          "cross_fitted": False, "chosen": from_end_model != "none",
+                          "note": "never trained on dev rows"})
         produced = labels[m]
+        policy = {"all": "the end model labels every example",
+                  "uncovered": f"{agg.chosen.name} labels covered examples, the end model the others",
+                  "none": f"{agg.chosen.name} labels every example"}[from_end_model]
+        if end_use is not None:
+            policy += " (best on dev of: " + ", ".join(f"{k} {v:.3f}" for k, v in end_use.items()) + ")"
         extra.append({"step": "produced labels", "dev_accuracy": float((produced == gold[m]).mean()),
                       "dev_accuracy_covered": float((produced[cov] == gold[m][cov]).mean()) if cov.any() else None,
                       "cross_fitted": False, "chosen": False,
-                      "note": "the labels written out (ties broken by example key)"})
+                      "note": f"from_end_model={from_end_model}: {policy}; ties broken by example key"})
         metrics = pd.concat([metrics, pd.DataFrame(extra)], ignore_index=True)
         rows = frame.loc[m].drop(columns=["__split__"], errors="ignore").to_dict("records")
         mistakes = lf_mistakes(L[m], gold[m], lf_names, names, rows, mistakes_per_lf)
@@ -258,4 +260,5 @@ def weak_label(df: pd.DataFrame, lfs, *, cardinality: Optional[int] = None,
                                 "label_source": source, "covered": covered, "split": splits}, index=frame.index)
     timings["total"] = time.perf_counter() - t0
     return WeakLabelResult(L_df, summary, label_frame, pd.DataFrame(probs, index=frame.index, columns=names),
-                           metrics, warnings, agg.reason, names, agg, em, mistakes, timings, confusion)
+                           metrics, warnings, agg.reason, names, agg, em, mistakes, timings, confusion,
+                           from_end_model)
