@@ -174,3 +174,14 @@ def test_demo_dev_split_chosen_aggregate_at_least_majority_vote():
         chosen = r.aggregate.chosen.name
         assert m.loc[chosen, key] >= m.loc["majority_vote", key]
         assert m.loc["produced labels", "dev_accuracy"] >= m.loc["majority_vote", "dev_accuracy"]
+
+
+def test_same_labels_whatever_the_row_order():
+    kw = dict(class_names=["ham", "spam"], split_field="split", dev_split="dev", id_field="id",
+              end_model={"text_fields": ["text"]}, from_end_model="all", seed=3)
+    a = weak_label(DF, LFS, **kw)
+    b = weak_label(DF.iloc[::-1], LFS, **kw)
+    by_id = lambda r, df: dict(zip(df["id"], r.labels["label"]))  # noqa: E731
+    assert by_id(a, DF) == by_id(b, DF.iloc[::-1])
+    np.testing.assert_allclose(a.probs.to_numpy(), b.probs.to_numpy()[::-1], atol=1e-6)
+    assert a.metrics.equals(weak_label(DF, LFS, **kw).metrics)

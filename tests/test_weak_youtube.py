@@ -46,7 +46,8 @@ def test_before_label_model_lost_to_majority_vote_after_the_choice_does_not(data
     cols = columns(data, load_lfs(EXAMPLE))
     s, y = df["split"].to_numpy(), df["label"].to_numpy()
     Lx, test = L[:, cols], s == "test"
-    old = SnorkelLabelModel(2, optimizer="sgd", l2=0.0, prec_init=0.7, class_balance="uniform", seed=123)
+    old = SnorkelLabelModel(2, epochs=500, optimizer="sgd", l2=0.0, prec_init=0.7, class_balance="uniform",
+                            seed=123)
     old.fit(count_patterns(Lx[s == "train"], 2), None)
     mv = expected_accuracy(MajorityVote(2).predict_proba(Lx[test]), y[test])
     before = expected_accuracy(old.predict_proba(Lx[test]), y[test])
@@ -95,7 +96,8 @@ def test_end_model_reaches_the_tutorial_and_beats_label_model_and_majority_vote(
     Lx = result.L.to_numpy()[test]
     mv = expected_accuracy(MajorityVote(2).predict_proba(Lx), y[test])
     chosen = expected_accuracy(result.aggregate.chosen.predict_proba(Lx), y[test])
-    old = SnorkelLabelModel(2, optimizer="sgd", l2=0.0, prec_init=0.7, class_balance="uniform", seed=123)
+    old = SnorkelLabelModel(2, epochs=500, optimizer="sgd", l2=0.0, prec_init=0.7, class_balance="uniform",
+                            seed=123)
     old.fit(count_patterns(result.L.to_numpy()[s == "train"], 2), None)
     lm = expected_accuracy(old.predict_proba(Lx), y[test])
     print(f"\nShakira test: end model {end:.3f}, produced labels {produced:.3f}, chosen aggregate "
