@@ -171,3 +171,33 @@ def test_label_model_defaults_use_dev_for_balance_and_precision_prior():
     np.testing.assert_allclose(d["prec_init"], WeightedVote(2).fit(None, dev).smoothed_accuracy)
     assert lm.uses_dev_labels(dev) and not SnorkelLabelModel(2, class_balance="uniform", prec_init=0.7) \
         .uses_dev_labels(dev)
+
+
+def test_fits_from_pattern_counts_equal_fits_on_the_unaggregated_rows():
+    """Dawid-Skene and weighted vote weigh each pattern by its count: the same fit as on
+    the rows one by one (every row its own pattern with count 1)."""
+    from datalife.labeling.vote_patterns import PatternCounts
+
+    L, y = planted(3000, [0.9, 0.75, 0.6, 0.8], [0.6, 0.5, 0.7, 0.4], [0.4, 0.6], 8)
+    rows = PatternCounts(L.astype(np.int16), np.ones(len(L), np.int64))
+    a, b = DawidSkene(2).fit(count_patterns(L, 2), None), DawidSkene(2).fit(rows, None)
+    np.testing.assert_allclose(a.confusion, b.confusion, atol=1e-9)
+    np.testing.assert_allclose(a.prior, b.prior, atol=1e-9)
+    dev_rows = PatternCounts(L[:500].astype(np.int16), np.ones(500, np.int64), y[:500].astype(np.int16))
+    np.testing.assert_allclose(WeightedVote(2).fit(None, count_patterns(L[:500], 2, y[:500])).weights,
+                               WeightedVote(2).fit(None, dev_rows).weights)
+
+
+def test_past_the_pattern_cap_the_label_model_fits_from_moments_and_dawid_skene_is_skipped():
+    L, y = planted(3000, [0.9, 0.8, 0.7, 0.75, 0.85, 0.65, 0.7, 0.8], [0.5] * 8, [0.5, 0.5], 9)
+    splits = ["train"] * 2940 + ["dev"] * 60  # the dev split stays under the cap, the fit split does not
+    capped = stats_of(L, splits, 2, gold={"dev": y[2940:]}, max_patterns=100)
+    full = stats_of(L, splits, 2, gold={"dev": y[2940:]})
+    names = [f"lf{j}" for j in range(8)]
+    a = fit_aggregate(capped, names, dev_split="dev")
+    b = fit_aggregate(full, names, dev_split="dev")
+    assert any(w["code"] == "pattern_cap" for w in a.warnings)
+    ds = next(r for r in a.candidates if r["aggregator"] == "dawid_skene")
+    assert not ds["fitted"] and "pattern cap" in ds["note"]
+    np.testing.assert_allclose(a.fitted["label_model"].predict_proba(L), b.fitted["label_model"].predict_proba(L),
+                               atol=1e-7)
