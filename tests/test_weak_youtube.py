@@ -7,7 +7,6 @@ SGD, l2 = 0) the label model lost to majority vote; after, the chosen aggregate 
 least majority vote, adding a good LF never costs more than 2 dev points, and the end
 model reaches Snorkel's tutorial figure (94.4%) and beats the label model and majority
 vote by at least 2 points."""
-import numpy as np
 import pytest
 
 from conftest import shared_dataset
