@@ -42,7 +42,13 @@ class BatchLF(LabelingFunction):
         if self.field not in columns:
             raise KeyError(f"labeling function {self.name!r} reads field {self.field!r}, "
                            f"which the examples do not have: {sorted(columns)}")
-        return np.asarray(self._batch(columns[self.field]), dtype=np.int64)
+        votes = np.asarray(self._batch(columns[self.field]))
+        if votes.dtype.kind in "iu":
+            return votes.astype(np.int64)
+        if votes.dtype.kind == "f" and np.isfinite(votes).all() and (votes == np.round(votes)).all():
+            return votes.astype(np.int64)
+        # not integer votes: the applier re-runs the LF row by row to name the example
+        raise ValueError(f"labeling function {self.name!r}: batch votes of dtype {votes.dtype} are not class ids")
 
 
 def _text_rule(name: str, field: str, label: int, test: Callable[[str], bool]) -> BatchLF:

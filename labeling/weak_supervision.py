@@ -51,9 +51,17 @@ def label_rows(rows: Sequence[LabeledRow], lf_names: Sequence[str], spec: LabelM
         raise ValueError("no examples to label")
     keys, splits = [r.key for r in rows], np.array([r.split for r in rows])
     L = np.array([r.votes for r in rows], dtype=np.int64).reshape(len(rows), len(lf_names))
+    bad = (L < ABSTAIN) | (L >= spec.cardinality)
+    if bad.any():  # on any split, not only the fit splits (Snorkel would index out of range)
+        i, j = map(int, np.argwhere(bad)[0])
+        raise ValueError(f"labeling function {lf_names[j]!r} voted {int(L[i, j])}, outside 0..{spec.cardinality - 1} "
+                         f"(cardinality {spec.cardinality}), on example {keys[i]!r} of split {splits[i]!r}")
     fit_mask = np.isin(splits, list(fit_splits))
     if not fit_mask.any():
         raise ValueError(f"no examples in the fit splits {list(fit_splits)}; splits present: {sorted(set(splits))}")
+    if (L[fit_mask] == ABSTAIN).all():
+        raise ValueError(f"no labeling function voted on any of the {int(fit_mask.sum())} rows of the fit splits "
+                         f"{list(fit_splits)}: every label would be a coin flip")
     model = fit_label_model(L[fit_mask], spec)
     probs = model.predict_proba(L)
     labels = probs_to_labels(probs, keys, spec.tie_break)
