@@ -12,7 +12,7 @@ Methods (``spec.method``):
   on one thread (faiss' parallel insertion order is not reproducible), searched on
   ``threads``;
 - ``auto``: ``exact`` up to ``exact_max_rows`` rows, ``ivf`` above (chosen by
-  measurement: ``python -m benchmarks bench_knn``; see labeling/README_propagation.md).
+  measurement: ``python -m benchmarks bench_knn``).
 
 ``metric="cosine"`` L2-normalises the rows first (for embeddings); distances are then
 chordal, ``sqrt(2 - 2 cos)``, which orders neighbours as cosine does.

@@ -5,7 +5,10 @@ global consistency", NIPS 2003) on a sparse k-nearest-neighbour graph.
     S      = D^-1/2 W D^-1/2                       (symmetric normalisation)
     F(t+1) = alpha S F(t) + (1 - alpha) Y,  F(0) = Y (one-hot rows of the labeled rows)
 
-iterated until no entry of F moves by more than ``tol`` (or ``max_iter``); the class
+iterated until no row's class distribution (its row of F normalised to sum to 1) moves
+by more than ``tol`` in L1 norm, or ``max_iter``. (scikit-learn stops when the summed
+absolute change of F is below its tol: with few labels, F is tiny far from them and
+that test stops before the labels arrive; the normalised test is scale-free.) The class
 probabilities are the rows of F normalised to sum to 1. Memory is O(n * (d + k + c)):
 the graph holds at most 2 n k entries and F is [n, classes]; nothing is n x n.
 
@@ -45,7 +48,7 @@ SCALES = ("none", "standard")
 class SpreadSpec:
     alpha: float = 0.9
     max_iter: int = 300
-    tol: float = 1e-4
+    tol: float = 1e-3
     graph: str = "symmetric"
     weights: str = "heat"
 
@@ -67,7 +70,7 @@ class Spreading:
     probs: np.ndarray      # [n, c] rows summing to 1 (0 where no label reaches the row)
     n_iter: int
     converged: bool
-    last_change: float     # max |F(t+1) - F(t)| at the last iteration
+    last_change: float     # max over rows of the L1 change of the class distribution
 
 
 @dataclass(frozen=True)
@@ -137,19 +140,24 @@ def spread(s: sp.csr_matrix, labels: np.ndarray, n_classes: int, spec: SpreadSpe
     f[seeds, seed_labels] = 1.0
     clamp = 1.0 - spec.alpha
     change, converged, it = np.inf, False, 0
+    probs = _row_normalized(f)
     for it in range(1, spec.max_iter + 1):
-        nxt = s @ f
-        nxt *= spec.alpha
-        nxt[seeds, seed_labels] += clamp
-        np.subtract(nxt, f, out=f)
-        change = float(np.abs(f).max())
-        f = nxt
+        f = s @ f
+        f *= spec.alpha
+        f[seeds, seed_labels] += clamp
+        nxt = _row_normalized(f)
+        np.subtract(nxt, probs, out=probs)
+        change = float(np.abs(probs).sum(axis=1).max())
+        probs = nxt
         if change < spec.tol:
             converged = True
             break
+    return Spreading(probs=probs, n_iter=it, converged=converged, last_change=change)
+
+
+def _row_normalized(f: np.ndarray) -> np.ndarray:
     total = f.sum(axis=1, keepdims=True)
-    f /= np.where(total > 0, total, 1.0)
-    return Spreading(probs=f, n_iter=it, converged=converged, last_change=change)
+    return f / np.where(total > 0, total, 1.0)
 
 
 def standardize(x: np.ndarray) -> np.ndarray:

@@ -42,6 +42,14 @@ def test_approximate_recall_and_determinism(blobs, method):
     np.testing.assert_array_equal(a.distances, b.distances)
 
 
+@pytest.mark.parametrize("method", ["ivf", "hnsw"])
+def test_approximate_graphs_do_not_depend_on_threads(blobs, method):
+    a = knn(blobs, KnnSpec(k=7, method=method, threads=1))
+    b = knn(blobs, KnnSpec(k=7, method=method, threads=2))
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.distances, b.distances)
+
+
 def test_auto_switches_on_size(blobs):
     assert knn(blobs, KnnSpec(exact_max_rows=4000)).method == "exact"
     assert knn(blobs, KnnSpec(exact_max_rows=3999)).method == "ivf"
