@@ -3,7 +3,8 @@ import importlib
 import sys
 
 BENCHMARKS = ["bench_labeling", "bench_label_fit", "bench_weak_api", "bench_windows", "bench_audio", "bench_labels",
-              "bench_augment", "bench_audio_augment", "bench_rebalance", "bench_pairs"]
+              "bench_augment", "bench_audio_augment", "bench_rebalance", "bench_pairs", "bench_knn", "bench_propagation",
+              "bench_embeddings"]
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or BENCHMARKS:

@@ -14,6 +14,8 @@
   ``unify`` (one record -> the canonical example), ``convert``.
 - label quality: ``quality/`` (merge across sources, box fusion, agreement, label
   errors, personal data masked; see quality/README.md).
+- label propagation: ``propagation/`` (k-nearest-neighbour graph with faiss, label
+  spreading on the sparse graph, the DataFrame API).
 
 Import the submodule you need; this package imports nothing heavy on its own.
 """
