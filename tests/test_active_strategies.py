@@ -151,21 +151,24 @@ def test_planted_duplicates_never_share_a_batch(strategy, digits):
     assert len(batch) == 20
 
 
-def test_margin_top_k_would_pick_duplicates():
-    """The near-duplicate rule is what spreads the batch: the planted copies of the most
-    uncertain example fill a plain top-k batch."""
+@pytest.mark.parametrize("top", [0, 5])
+def test_margin_top_k_would_pick_duplicates(top):
+    """Ten exact copies of the most uncertain example would fill a plain top-k batch:
+    plain top-k (top=0) skips them by the near-duplicate rule (counted), diverse top-k
+    puts them in one cluster, which gives one example."""
     X, y = load_digits(return_X_y=True)
     X = X[:300] / 16.0
     labels = np.full(300, -1)
     labels[:30] = y[:30]
     first = select(X, labels, strategy="margin", batch_size=1, seed=0, classes=list(range(10)))
-    top = X[first["row"].iloc[0]]
-    Xd = np.vstack([X, np.repeat(top[None], 10, axis=0)])
+    best = X[first["row"].iloc[0]]
+    Xd = np.vstack([X, np.repeat(best[None], 10, axis=0)])
     ld = np.concatenate([labels, np.full(10, -1)])
-    batch = select(Xd, ld, strategy="margin", batch_size=5, seed=0, classes=list(range(10)))
+    batch = select(Xd, ld, strategy="margin", batch_size=5, seed=0, classes=list(range(10)), top=top)
     chosen = set(batch["row"])
-    assert len(chosen & (set(range(300, 310)) | {first["row"].iloc[0]})) == 1
-    assert batch.attrs["summary"]["near_duplicates_skipped"] >= 10
+    assert len(batch) == 5 and len(chosen & (set(range(300, 310)) | {first["row"].iloc[0]})) == 1
+    if top == 0:
+        assert batch.attrs["summary"]["near_duplicates_skipped"] == 10
 
 
 def test_hybrid_phases(digits):

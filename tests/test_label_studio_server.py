@@ -18,7 +18,7 @@ from datalife.labeling.active.select import select
 from datalife.labeling.gold_labels import merge_labels
 from datalife.labeling.label_studio_import import read_annotations
 from datalife.labeling.label_studio_tasks import batch_tasks, label_config
-from tools.label_studio_server import ADMIN, label_studio_server
+from label_studio_server import ADMIN, label_studio_server
 
 CLASSES = ["ham", "spam"]
 BATCH = 12

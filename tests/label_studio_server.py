@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 ENV_SCRIPT = REPO / "tests" / "tools" / "label_studio_env.sh"
 ENV_DIR = Path(os.environ.get("LABEL_STUDIO_ENV", REPO / ".venv-labelstudio"))
 START_TIMEOUT = float(os.environ.get("LABEL_STUDIO_START_TIMEOUT", "600"))
