@@ -12,7 +12,7 @@ from datalife.labeling.active.hybrid import diversity_share
 from datalife.labeling.active.order import key_hashes
 from datalife.labeling.active.ranking import NearDuplicateGuard, near_duplicate_radius, walk
 from datalife.labeling.active.regions import allocate
-from datalife.labeling.active.select import STRATEGIES, SelectionError, make_pool, select
+from datalife.labeling.active.select import STRATEGIES, SelectionError, make_pool, select, strategy_parameters
 from datalife.labeling.active.strategies import uncertainty_scores
 
 
@@ -191,6 +191,26 @@ def test_regions_spread_the_batch(digits):
     batch = select(X, labels, strategy="regions", batch_size=12, seed=0, classes=list(range(10)), n_regions=6)
     assert batch["group"].nunique() >= 2
     assert batch["reason"].str.match(r"region \d+ of 6").all()
+
+
+def test_registry_declarations(digits):
+    """Declared capabilities hold: model-free strategies work from labels of one class
+    (or none), model-based ones refuse with the message; declared references are the
+    benchmark's counterparts; declared parameters are accepted."""
+    from benchmarks.active_reference import COUNTERPARTS
+
+    X, y, _ = digits
+    one = np.where(np.arange(len(y)) < 3, 0, -1)
+    for name, s in STRATEGIES.items():
+        if s.needs_model:
+            with pytest.raises(SelectionError, match="needs labeled examples of at least two classes"):
+                select(X, one, strategy=name, batch_size=3, classes=list(range(10)))
+        else:
+            assert len(select(X, one, strategy=name, batch_size=3, classes=list(range(10)))) == 3
+            assert len(select(X, None, strategy=name, batch_size=3, classes=list(range(10)))) == 3
+        assert (name in COUNTERPARTS) == bool(s.reference)
+    assert strategy_parameters("margin") == {"top": 5}
+    assert strategy_parameters("hybrid") == {"low": 4.0, "high": 4.0, "gamma": 2.0, "k": 20, "top": 5}
 
 
 # --- API and bad input --------------------------------------------------------------------

@@ -107,10 +107,3 @@ class Picks:
         self.scores.append(float(score))
         self.reasons.append(reason)
         self.groups.append(int(group))
-
-    def extend(self, other: "Picks") -> None:
-        for r, s, why, g in zip(other.rows, other.scores, other.reasons, other.groups):
-            self.add(r, s, why, g)
-        for k, v in other.info.items():
-            self.info[k] = self.info.get(k, 0) + v if isinstance(v, (int, float)) and not isinstance(v, bool) \
-                and k in self.info else v

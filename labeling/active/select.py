@@ -14,7 +14,14 @@ holds ``summary`` (counts, class balance, near-duplicate radius, strategy detail
 Bad input raises ``SelectionError`` naming the argument, field or example: unknown
 strategy or parameter, duplicate keys, labels outside ``classes``, a batch larger than
 the unlabeled pool (unless ``allow_partial_batch``), a model-based strategy with labels
-of fewer than two classes. Rows whose features are not finite are quarantined."""
+of fewer than two classes. Rows whose features are not finite are quarantined.
+
+Strategies (``STRATEGIES``; ``strategy_parameters(name)`` lists each one's keyword
+parameters and defaults, e.g. for validating a config): ``random``,
+``least_confidence``, ``margin``, ``entropy`` (``top``: diverse top-k factor, 0 = plain
+top-k), ``qbc_vote_entropy``, ``qbc_kl`` (``n_members``, ``top``), ``typiclust`` (``k``,
+``gamma``, ...), ``kmeans``, ``regions`` (``inner``, ``n_regions``, ``power``),
+``hybrid`` (``low``, ``high``, ``gamma``, ``k``, ``top``)."""
 from __future__ import annotations
 
 import inspect
@@ -35,7 +42,8 @@ from datalife.labeling.active.ranking import DEDUP_FRACTION, NearDuplicateGuard,
 from datalife.labeling.active.regions import select_regions
 from datalife.labeling.active.strategies import select_random, select_uncertain
 
-__all__ = ["select", "select_pool", "make_pool", "STRATEGIES", "Strategy", "SelectionError", "COLUMNS"]
+__all__ = ["select", "select_pool", "make_pool", "STRATEGIES", "Strategy", "SelectionError", "COLUMNS",
+           "strategy_parameters"]
 
 COLUMNS = ["rank", "key", "row", "strategy", "score", "reason", "group", "predicted", "confidence"]
 
@@ -65,6 +73,16 @@ STRATEGIES = {
     "regions": Strategy(select_regions, True, "region", ""),
     "hybrid": Strategy(select_hybrid, False, "hybrid", ""),
 }
+
+
+def strategy_parameters(name: str) -> dict:
+    """{parameter: default} a strategy takes besides the pool, batch size and guard."""
+    if name not in STRATEGIES:
+        raise SelectionError(f"strategy: unknown {name!r}; expected one of {sorted(STRATEGIES)}")
+    fn = STRATEGIES[name].fn
+    fixed = fn.keywords if isinstance(fn, partial) else {}
+    sig = inspect.signature(fn.func if isinstance(fn, partial) else fn)
+    return {p.name: p.default for p in list(sig.parameters.values())[3:] if p.name not in fixed}
 
 
 def _strategy_params(name: str, params: dict) -> dict:
