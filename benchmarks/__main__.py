@@ -1,11 +1,14 @@
-"""Run every benchmark: python -m benchmarks [name ...]."""
+"""Run benchmarks: ``python -m benchmarks [name ...]`` (default: every ``bench_*.py``
+in this folder, in alphabetical order)."""
 import importlib
 import sys
+from pathlib import Path
 
-BENCHMARKS = ["bench_labeling", "bench_label_fit", "bench_weak_api", "bench_windows", "bench_audio", "bench_labels",
-              "bench_augment", "bench_audio_augment", "bench_rebalance", "bench_pairs", "bench_knn", "bench_propagation",
-              "bench_embeddings"]
+BENCHMARKS = sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
 
 if __name__ == "__main__":
+    unknown = sorted(set(sys.argv[1:]) - set(BENCHMARKS))
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s) {unknown}; available: {', '.join(BENCHMARKS)}")
     for name in sys.argv[1:] or BENCHMARKS:
         importlib.import_module(f"benchmarks.{name}").main()
