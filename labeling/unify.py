@@ -7,10 +7,14 @@ normalized corners using the annotation's own size (the size the boxes were draw
 on; a disagreement with the real size is reported), checked, clipped, mapped to the
 canonical classes, and written in the canonical box format.
 
-Counts (per source) make every box and image accountable::
+Counts (per source) make every box and image accountable (:data:`RULES`, checked by
+``common.accounting.check_accounting``)::
 
     images_in = images_out + images_quarantined
     boxes_in  = boxes_out + boxes_dropped_empty + boxes_dropped_duplicate + boxes_quarantined
+
+A quarantined image is one record in ``common.quarantine``'s standard form (file,
+record, field, reason, message, and the source).
 """
 from __future__ import annotations
 
@@ -21,17 +25,17 @@ from typing import Optional
 
 import numpy as np
 
+from datalife.common.accounting import Rule
+from datalife.common.quarantine import from_error
 from datalife.labeling.boxes import BoxFormat, box_areas, boxes_to_mask, clip_boxes, convert_boxes
 from datalife.labeling.formats.base import AnnotationError, ImageLabels, image_size_of, safe_image_path, to_pixels
-from datalife.splits import split_of  # noqa: F401  (re-exported: the split follows the image content)
 
-__all__ = ["Source", "Canonical", "Outcome", "unify_record", "check_accounting", "ACCOUNTING",
-           "split_of", "encode_unified"]
+__all__ = ["Source", "Canonical", "Outcome", "unify_record", "RULES", "encode_unified", "BOX_FEATURES"]
 
-ACCOUNTING = {
-    "images_in": ("images_out", "images_quarantined"),
-    "boxes_in": ("boxes_out", "boxes_dropped_empty", "boxes_dropped_duplicate", "boxes_quarantined"),
-}
+RULES = [
+    Rule("images_in", ("images_out", "images_quarantined")),
+    Rule("boxes_in", ("boxes_out", "boxes_dropped_empty", "boxes_dropped_duplicate", "boxes_quarantined")),
+]
 BOX_FEATURES = {"xyxy": ("xmin", "ymin", "xmax", "ymax"), "xywh": ("x", "y", "width", "height"),
                 "cxcywh": ("cx", "cy", "width", "height")}
 
@@ -64,7 +68,8 @@ class Canonical:
 class Outcome:
     example: Optional[dict]
     counts: Counter
-    problems: list  # {"source", "file", "kind", "message"} for the report / quarantine file
+    quarantined: list = field(default_factory=list)  # standard quarantine records (common.quarantine)
+    notes: list = field(default_factory=list)  # what the report should say about a kept image (size mismatch)
 
 
 def _read_image(rec: ImageLabels, source: Source) -> bytes:
@@ -111,12 +116,11 @@ def unify_record(rec: ImageLabels, source: Source, canon: Canonical, native_form
         if canon.on_invalid != "quarantine" or exc.reason == "unsafe_path":
             raise
         counts.update(images_quarantined=1, boxes_quarantined=n, **{f"quarantined_{exc.reason}": 1})
-        return Outcome(None, counts, [{"source": source.name, "file": rec.file, "annotation": rec.where,
-                                       "kind": exc.reason, "message": str(exc)}])
+        return Outcome(None, counts, [from_error(exc, source=source.name)])
 
 
 def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
-    problems = []
+    notes = []
     data = _read_image(rec, source)
     try:
         real_w, real_h = image_size_of(data)
@@ -125,8 +129,8 @@ def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
     ann_w, ann_h = rec.width or real_w, rec.height or real_h
     if (ann_w, ann_h) != (real_w, real_h):
         counts["size_mismatch"] += 1
-        problems.append({"source": source.name, "file": rec.file, "annotation": rec.where, "kind": "size_mismatch",
-                         "message": f"annotation says {ann_w}x{ann_h}, the image is {real_w}x{real_h}"})
+        notes.append({"source": source.name, "file": rec.file, "annotation": rec.where, "kind": "size_mismatch",
+                      "message": f"annotation says {ann_w}x{ann_h}, the image is {real_w}x{real_h}"})
     sized = ImageLabels(rec.file, ann_w, ann_h, rec.boxes, rec.labels, rec.where)
     fmt = BoxFormat.parse(source.box_format or native_format)
     origin = native_origin if source.origin is None else source.origin
@@ -160,41 +164,34 @@ def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
                "class_names": [canon.classes[i] for i in ids], "sha256": hashlib.sha256(data).hexdigest()}
     if canon.masks:
         example["mask"] = boxes_to_mask(norm * [real_w, real_h, real_w, real_h], np.asarray(ids) + 1, real_h, real_w)
-    return Outcome(example, counts, problems)
-
-
-def check_accounting(counts: dict) -> dict:
-    """Raises unless every image and box is accounted for; returns the equations' terms."""
-    for total, parts in ACCOUNTING.items():
-        if counts.get(total, 0) != sum(counts.get(p, 0) for p in parts):
-            raise AssertionError(f"{total} = {counts.get(total, 0)} but "
-                                 + " + ".join(f"{p} {counts.get(p, 0)}" for p in parts))
-    return {k: counts.get(k, 0) for total, parts in ACCOUNTING.items() for k in (total, *parts)}
+    return Outcome(example, counts, notes=notes)
 
 
 def encode_unified(example: dict, box_format: BoxFormat) -> bytes:
     """A serialized tf.train.Example in the TF Object Detection layout (plus the source)."""
     import cv2
 
+    from datalife.common.codec import encode_example
     from datalife.labeling.formats.tfod import image_format
-    from datalife.tfrecords import encode_example
 
     data = example["image"]
     feats = {
-        "image/encoded": ("bytes", [data]),
-        "image/format": ("bytes", [image_format(data)]),
-        "image/width": ("int", [example["width"]]),
-        "image/height": ("int", [example["height"]]),
-        "image/filename": ("bytes", [example["file"].encode()]),
-        "image/key/sha256": ("bytes", [example["sha256"].encode()]),
-        "image/source": ("bytes", [example["source"].encode()]),
-        "image/source_file": ("bytes", [example["annotation"].encode()]),
-        "image/object/class/label": ("int", example["class_ids"]),
-        "image/object/class/text": ("bytes", [n.encode() for n in example["class_names"]]),
+        "image/encoded": data,
+        "image/format": image_format(data),
+        "image/width": example["width"],
+        "image/height": example["height"],
+        "image/filename": example["file"],
+        "image/key/sha256": example["sha256"],
+        "image/source": example["source"],
+        "image/source_file": example["annotation"],
+        "image/object/class/label": list(example["class_ids"]),
+        "image/object/class/text": list(example["class_names"]),
     }
     for j, name in enumerate(BOX_FEATURES[box_format.convention]):
-        feats[f"image/object/bbox/{name}"] = ("float", example["boxes"][:, j].tolist())
+        feats[f"image/object/bbox/{name}"] = example["boxes"][:, j]
     if "mask" in example:
         ok, png = cv2.imencode(".png", example["mask"])
-        feats["image/segmentation/class/encoded"] = ("bytes", [png.tobytes()])
-    return encode_example(feats)
+        feats["image/segmentation/class/encoded"] = png.tobytes()
+    kinds = {"image/object/class/label": "int", "image/object/class/text": "bytes",
+             **{f"image/object/bbox/{name}": "float" for name in BOX_FEATURES[box_format.convention]}}
+    return encode_example(feats, kinds)

@@ -37,7 +37,7 @@ def blockwise(rows, spec, block_rows, split_ends, last_idx, labels=None, purity=
        rate=st.integers(1, 2), block_rows=st.integers(1, 30), gaps=st.lists(st.integers(0, 79), max_size=4),
        split_at=st.integers(0, 80), seed=st.integers(0, 1000))
 def test_blockwise_equals_whole_series(n, history, shift, stride, rate, block_rows, gaps, split_at, seed):
-    spec = WindowSpec(history, min(1, history + shift), shift, stride, rate)
+    spec = WindowSpec(history=history, targets=min(1, history + shift), shift=shift, stride=stride, sampling_rate=rate)
     values = np.arange(n, dtype=float) * 10
     present = np.ones(n, bool)
     present[[g for g in gaps if g < n]] = False

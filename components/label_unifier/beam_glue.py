@@ -1,28 +1,27 @@
-"""Beam DoFns of the label unifier: parse one annotation file, unify one image."""
+"""Beam DoFns of the label unifier: parse one annotation file, unify one image (the core
+is ``labeling.formats`` and ``labeling.unify``). Imports neither TensorFlow nor TFX."""
 from __future__ import annotations
 
 import os
 
-import apache_beam as beam
 from apache_beam import pvalue
 
+from datalife.common.quarantine import from_error
+from datalife.common.splits import split_of
+from datalife.components.beam_glue import ConfigDoFn
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.labeling.formats import get_format
 from datalife.labeling.formats.base import AnnotationError
-from datalife.labeling.unify import encode_unified, split_of, unify_record
+from datalife.labeling.unify import encode_unified, unify_record
 
-__all__ = ["ParseFile", "Unify", "COUNTS", "PROBLEMS", "REFUSED"]
+__all__ = ["ParseFile", "Unify", "COUNTS", "QUARANTINE", "NOTES", "REFUSED"]
 
-COUNTS, PROBLEMS = "counts", "problems"
+COUNTS, QUARANTINE, NOTES = "counts", "quarantine", "notes"
 REFUSED = ("unsafe_path", "unsafe_xml")  # security refusals fail the run even in quarantine mode
 
 
-class _WithConfig(beam.DoFn):
-    def __init__(self, config_json: str):
-        self.config_json = config_json
-
-    def setup(self):
-        self.cfg = LabelUnifierConfig.model_validate_json(self.config_json)
+class _WithConfig(ConfigDoFn):
+    config_type = LabelUnifierConfig
 
 
 def _relative(where: str, path: str, base: str) -> str:
@@ -44,9 +43,9 @@ class ParseFile(_WithConfig):
                 raise
             yield pvalue.TaggedOutput(COUNTS, (s.name, {"files_in": 1, "files_quarantined": 1,
                                                         f"quarantined_{exc.reason}": 1}))
-            yield pvalue.TaggedOutput(PROBLEMS, {"source": s.name, "file": None, "kind": exc.reason,
-                                                 "annotation": os.path.relpath(path, base),
-                                                 "message": str(exc).replace(base + os.sep, "")})
+            record = from_error(exc, source=s.name)
+            record.update(file=os.path.relpath(path, base), message=str(exc).replace(base + os.sep, ""))
+            yield pvalue.TaggedOutput(QUARANTINE, record)
             return
         yield pvalue.TaggedOutput(COUNTS, (s.name, {"files_in": 1}))
         for rec in records:
@@ -56,7 +55,7 @@ class ParseFile(_WithConfig):
 
 class Unify(_WithConfig):
     """(source index, ImageLabels) -> a serialized example on its split's output, plus
-    counts and problems."""
+    counts, quarantined records and notes."""
 
     def setup(self):
         super().setup()
@@ -68,8 +67,10 @@ class Unify(_WithConfig):
         fmt = get_format(self.sources[i].format)
         outcome = unify_record(rec, self.sources[i], self.canon, fmt.NATIVE, fmt.ORIGIN)
         yield pvalue.TaggedOutput(COUNTS, (self.sources[i].name, dict(outcome.counts)))
-        for problem in outcome.problems:
-            yield pvalue.TaggedOutput(PROBLEMS, problem)
+        for record in outcome.quarantined:
+            yield pvalue.TaggedOutput(QUARANTINE, record)
+        for note in outcome.notes:
+            yield pvalue.TaggedOutput(NOTES, note)
         if outcome.example is not None:
             split = split_of(outcome.example["sha256"], self.cfg.splits)
             yield pvalue.TaggedOutput(split, encode_unified(outcome.example, self.canon.box_format))
