@@ -30,7 +30,7 @@ from datalife.common.strict import StrictModel
 from datalife.transforms.windows import WindowSpec, majority_labels, make_windows
 
 __all__ = ["TimestampSpec", "TIME_PARTS", "row_seconds", "to_number", "grid_index", "split_end_rows",
-           "blocks_of_row", "BlockInput", "block_input", "owned_rows", "window_block", "window_features",
+           "blocks_of_series", "blocks_of_row", "BlockInput", "block_input", "owned_rows", "window_block", "window_features",
            "days_from_civil"]
 
 TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
@@ -120,6 +120,12 @@ def days_from_civil(y, m, d):
     doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     return era * 146097 + doe - 719468
+
+
+def blocks_of_series(last_idx: int, block_rows: int) -> range:
+    """Every block of a series whose last grid row is ``last_idx``: each is windowed, even
+    one no row falls in (its windows are all gaps, and are counted as such)."""
+    return range(last_idx // block_rows + 1)
 
 
 def blocks_of_row(idx: int, span: int, block_rows: int) -> range:

@@ -10,10 +10,10 @@ import apache_beam as beam
 from datalife.common.codec import Columns, encode_columns
 from datalife.components.beam_glue import ConfigDoFn
 from datalife.components.time_series_windower.spec import WindowerConfig
-from datalife.transforms.series_blocks import (blocks_of_row, block_input, grid_index, owned_rows, row_seconds,
-                                               split_end_rows, to_number, window_block, window_features)
+from datalife.transforms.series_blocks import (block_input, blocks_of_row, blocks_of_series, grid_index, owned_rows,
+                                               row_seconds, split_end_rows, to_number, window_block, window_features)
 
-__all__ = ["DecodeRows", "ToGrid", "WindowBlock", "MinMax", "series_time", "row_label", "COUNTS"]
+__all__ = ["DecodeRows", "ToGrid", "WindowBlock", "MinMax", "series_time", "row_label", "block_keys", "COUNTS"]
 
 COUNTS = "counts"
 
@@ -55,6 +55,14 @@ def row_label(kv):
     return kv[1][3]
 
 
+def block_keys(bounds, step_seconds: float, block_rows: int):
+    """(series, (t_first, t_last)) -> ((series, block), None) for every block of the series,
+    so that a block no row falls in is windowed too (its windows are counted as gaps)."""
+    series, (tmin, tmax) = bounds
+    for b in blocks_of_series(int(round((tmax - tmin) / step_seconds)), block_rows):
+        yield (series, b), None
+
+
 class MinMax(beam.CombineFn):
     def create_accumulator(self):
         return (math.inf, -math.inf)
@@ -93,6 +101,7 @@ class WindowBlock(_WithConfig):
 
     def process(self, item, bounds, vocab):
         (series, block), rows = item
+        rows = [r for r in rows if r is not None]  # None: the block's key from block_keys
         cfg, spec = self.cfg, self.cfg.window
         tmin, tmax = bounds[series]
         last_idx = int(round((tmax - tmin) / cfg.step_seconds))

@@ -11,7 +11,7 @@ from datalife.components.examples_beam import (gather, mark_examples, read_gathe
                                                split_names, split_records, write_split)
 from datalife.components.report import Picture, draw_pictures, write_report
 from datalife.components.time_series_windower.beam_glue import (COUNTS, DecodeRows, MinMax, ToGrid, WindowBlock,
-                                                                row_label, series_time)
+                                                                block_keys, row_label, series_time)
 from datalife.components.time_series_windower.spec import RULES, WindowerConfig
 
 __all__ = ["run"]
@@ -62,7 +62,9 @@ def run(examples, windows, report, config_json: str, pipeline) -> None:
                  | beam.combiners.ToList() | "Sort" >> beam.Map(_sorted_labels))
         gridded = rows | beam.ParDo(ToGrid(config_json), beam.pvalue.AsDict(bounds)).with_outputs(
             COUNTS, main="grid")
-        made = (gridded.grid | "KeyedRows" >> beam.Map(tuple).with_output_types(typing.Tuple[typing.Any, typing.Any])
+        blocks = bounds | "Blocks" >> beam.FlatMap(block_keys, cfg.step_seconds, cfg.block_rows)
+        made = ((gridded.grid, blocks) | "RowsAndBlocks" >> beam.Flatten()
+                | "KeyedRows" >> beam.Map(tuple).with_output_types(typing.Tuple[typing.Any, typing.Any])
                 | beam.GroupByKey()
                 | beam.ParDo(WindowBlock(config_json), beam.pvalue.AsDict(bounds),
                              beam.pvalue.AsSingleton(vocab)).with_outputs(COUNTS, *out_splits))
