@@ -1,6 +1,6 @@
 """datalife: the ML data lifecycle as a production TFX pipeline.
 
-The top-level folders the project is organised in (pipeline/, components/,
+The top-level folders the project is organised in (common/, pipeline/, components/,
 transforms/, labeling/) are the sub-packages of the one importable package
 ``datalife``; ``package_dir`` maps them so the folder tree stays flat.
 """
@@ -8,6 +8,7 @@ from setuptools import setup
 
 SUBPACKAGES = {
     "datalife": "datalife",
+    "datalife.common": "common",
     "datalife.pipeline": "pipeline",
     "datalife.components": "components",
     "datalife.transforms": "transforms",

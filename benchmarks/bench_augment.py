@@ -33,15 +33,14 @@ def _end_to_end(n: int = 20_000) -> tuple[float, float]:
 
     from datalife.components.image_augmenter.beam_glue import Augment
     from datalife.components.image_augmenter.spec import AugmenterConfig
-    from datalife.tfrecords import encode_example
+    from datalife.common.codec import encode_example
 
     rng = np.random.default_rng(0)
     raws = []
     for i in range(n):
         png = cv2.imencode(".png", rng.integers(0, 256, (32, 32, 3), dtype=np.uint8))[1].tobytes()
-        raws.append(encode_example({"image/encoded": ("bytes", [png]), "image/object/bbox/xmin": ("float", []),
-                                    "image/object/bbox/ymin": ("float", []), "image/object/bbox/xmax": ("float", []),
-                                    "image/object/bbox/ymax": ("float", [])}))
+        boxes = {f"image/object/bbox/{k}": [] for k in ("xmin", "ymin", "xmax", "ymax")}
+        raws.append(encode_example({"image/encoded": png, **boxes}, kinds={k: "float" for k in boxes}))
     batches = [("train", raws[i:i + 64]) for i in range(0, n, 64)]
     cfg = AugmenterConfig(policy="cifar10", copies=1, keep_originals=False, seed=1, mask_feature=None)
     fn = Augment(cfg.model_dump_json())
@@ -54,15 +53,15 @@ def _end_to_end(n: int = 20_000) -> tuple[float, float]:
     import os
     import tempfile
 
-    from datalife.components.record_io import ReadShard
-    from datalife.tfrecords import write_tfrecords
+    from datalife.common.tfrecords import write_tfrecords
+    from datalife.components.beam_glue import ReadShard
 
     with tempfile.TemporaryDirectory() as tmp:  # the component's own path: files -> shards -> DoFn -> files
         src = os.path.join(tmp, "in.tfrecord.gz")
         write_tfrecords(src, raws)
         t0 = time.perf_counter()
         with beam.Pipeline() as p:
-            _ = (p | beam.Create([("train", src, i, 4) for i in range(4)]) | beam.ParDo(ReadShard(64))
+            _ = (p | beam.Create([("train", src, 0, 1)]) | beam.ParDo(ReadShard(64)) | beam.Reshuffle()
                  | beam.ParDo(Augment(cfg.model_dump_json())).with_outputs("counts", "train")).train \
                 | beam.io.WriteToTFRecord(os.path.join(tmp, "out"), file_name_suffix=".gz")
         beam_rate = n / (time.perf_counter() - t0)

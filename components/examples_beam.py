@@ -1,35 +1,62 @@
-"""Beam glue shared by the components: read an Examples artifact's splits, decode
-tf.train.Examples into plain rows, write Examples splits back."""
+"""What every executor does with Beam and Examples artifacts (runs in the TFX process
+that builds the graph; the DoFns it adds come from ``beam_glue``, which workers import):
+
+- :func:`read_split_batches`: an Examples artifact's splits as one PCollection of
+  ``(split, [serialized, ...])`` batches;
+- :func:`write_split` / :func:`mark_examples`: write one split, mark the output artifact's
+  splits and payload format;
+- :func:`gather` / :func:`read_gathered`: hand a small PCollection (counts, quarantined
+  records) from the graph to the executor, which writes the report after the graph ran;
+- :func:`split_records`: read back what a split holds (for the report's sample pictures).
+"""
 from __future__ import annotations
 
+import json
+
 import apache_beam as beam
-import tensorflow as tf
 from tfx.components.util import examples_utils
+from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 
-from datalife.components.record_io import ReadShard
+from datalife.components.beam_glue import ReadShard, write_json
 
-__all__ = ["read_split_batches", "write_split", "decode_value", "mark_examples"]
+__all__ = ["split_names", "same_splits", "read_split_batches", "write_split", "mark_examples", "gather",
+           "read_gathered", "split_records"]
 
 
-def read_split_batches(pipeline, examples_artifact, splits, batch_size: int, shards_per_file: int = 4):
-    """One PCollection of (split, [serialized examples]) batches over all ``splits``.
-    Each file is read as ``shards_per_file`` interleaved shards so that workers share it;
-    the reading DoFn (``record_io.ReadShard``) needs no TensorFlow on the workers."""
+def split_names(examples_artifact) -> list[str]:
+    return artifact_utils.decode_split_names(examples_artifact.split_names)
+
+
+def same_splits(examples_artifact, output_artifact, required, component: str) -> list[str]:
+    """The input's splits, marked on the output (which has the same ones); raises naming
+    the ``required`` splits (e.g. those to augment) the input does not have."""
+    splits = split_names(examples_artifact)
+    missing = sorted(set(required) - set(splits))
+    if missing:
+        raise ValueError(f"{component}: splits {missing} are not in the input (it has {splits})")
+    mark_examples(output_artifact, splits)
+    return splits
+
+
+def read_split_batches(pipeline, examples_artifact, splits, batch_size: int, shards_per_file: int = 1):
+    """One PCollection of (split, [serialized examples]) batches over all ``splits``: the
+    files are spread over the workers, and so are the batches once read (reading a
+    gzipped file as ``shards_per_file`` interleaved shards decompresses it that many
+    times: slower, see ``common/tfrecords.py``)."""
     tasks = []
     for split in splits:
         uri = artifact_utils.get_split_uri([examples_artifact], split)
-        for path in sorted(tf.io.gfile.glob(f"{uri}/*")):
+        for path in sorted(fileio.glob(f"{uri}/*")):
             tasks += [(split, path, i, shards_per_file) for i in range(shards_per_file)]
     return (pipeline | "ShardTasks" >> beam.Create(tasks) | "Spread" >> beam.Reshuffle()
-            | "ReadShards" >> beam.ParDo(ReadShard(batch_size)))
+            | "ReadShards" >> beam.ParDo(ReadShard(batch_size)) | "SpreadBatches" >> beam.Reshuffle())
 
 
 def write_split(pcoll, examples_artifact, split: str):
     uri = artifact_utils.get_split_uri([examples_artifact], split)
-    return pcoll | f"Write[{split}]" >> beam.io.WriteToTFRecord(
-        f"{uri}/data_tfrecord", file_name_suffix=".gz")
+    return pcoll | f"Write[{split}]" >> beam.io.WriteToTFRecord(f"{uri}/data_tfrecord", file_name_suffix=".gz")
 
 
 def mark_examples(examples_artifact, splits) -> None:
@@ -37,13 +64,35 @@ def mark_examples(examples_artifact, splits) -> None:
     examples_utils.set_payload_format(examples_artifact, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
 
 
-def decode_value(feature: tf.train.Feature):
-    """One feature as a plain value: a scalar when it has one value, None when empty,
-    a list otherwise; bytes are decoded as UTF-8 (undecodable bytes replaced)."""
-    kind = feature.WhichOneof("kind")
-    values = list(getattr(feature, kind).value) if kind else []
-    if kind == "bytes_list":
-        values = [v.decode("utf-8", errors="replace") for v in values]
-    if not values:
-        return None
-    return values[0] if len(values) == 1 else values
+def _gathered_path(uri: str, name: str) -> str:
+    return f"{uri}/.{name}.gathered.json"
+
+
+def gather(pcoll, uri: str, name: str):
+    """Collect ``pcoll``'s elements into one list and write it under ``uri`` (read it back
+    with :func:`read_gathered` once the graph has run)."""
+    return (pcoll | f"Gather[{name}]" >> beam.combiners.ToList()
+            | f"Write[{name}]" >> beam.Map(write_json, _gathered_path(uri, name)))
+
+
+def read_gathered(uri: str, name: str) -> list:
+    """The list :func:`gather` wrote (the file is removed once read)."""
+    path = _gathered_path(uri, name)
+    with fileio.open(path, "r") as f:
+        value = json.load(f)
+    fileio.remove(path)
+    return value
+
+
+def split_records(examples_uri: str, split: str, limit: int | None = None):
+    """The serialized examples of one split of an Examples artifact (read in the executor,
+    e.g. to draw a report's sample pictures from what was written), at most ``limit``."""
+    from datalife.common.tfrecords import iter_tfrecords
+
+    n = 0
+    for path in sorted(fileio.glob(f"{examples_uri}/Split-{split}/*")):
+        for record in iter_tfrecords(path, opener=fileio.open):
+            if limit is not None and n >= limit:
+                return
+            yield record
+            n += 1

@@ -10,10 +10,10 @@ identical files.
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
+from make_tabular import write_csv  # this folder's scripts share one CSV writer
 
 SPAM = [
     "check out my channel {url}",
@@ -59,21 +59,13 @@ def make(n: int, rng: np.random.Generator, start: int) -> list[dict]:
     return rows
 
 
-def write(rows: list[dict], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "messages")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(7)
-    write(make(400, rng, 0), args.out / "messages-train.csv")
-    write(make(100, rng, 400), args.out / "messages-dev.csv")
+    write_csv(make(400, rng, 0), args.out / "messages-train.csv")
+    write_csv(make(100, rng, 400), args.out / "messages-dev.csv")
     print(f"wrote 400 + 100 comments to {args.out}")
 
 

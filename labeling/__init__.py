@@ -1,8 +1,11 @@
 """datalife.labeling: the pure core of labels.
 
+- label unification: ``formats/`` (annotation readers and writers, one module each),
+  ``boxes`` (box conventions), ``unify`` (one image's labels -> the canonical form),
+  ``convert`` (format to format);
 - weak labeling: ``lfs`` (labeling-function building blocks), ``lf_loader`` (load a
   user's LFs by dotted path or .py file), ``applier`` (apply LFs to a batch, votes
-  checked), ``label_model`` (Snorkel's LabelModel, majority vote, LF analysis);
+  checked), ``label_model`` (``LabelModelSpec``, Snorkel's LabelModel, majority vote, LF analysis);
   ``vote_patterns`` (the label matrix as pattern-count statistics: the CombineFn core),
   ``aggregators`` (majority / weighted vote, Dawid-Skene, Snorkel's LabelModel, all
   fitted from statistics), ``aggregate_select`` (score on dev, choose, warnings),
@@ -10,8 +13,6 @@
   (label + label_source per example), ``lf_summary``, ``report_pictures``,
   ``weak_api`` (the notebook API: ``weak_label(df, lfs, ...)``); example LF modules
   in ``examples/``.
-- annotation sources: ``boxes`` (box formats), ``formats/`` (readers / writers),
-  ``unify`` (one record -> the canonical example), ``convert``.
 - label quality: ``quality/`` (merge across sources, box fusion, agreement, label
   errors, personal data masked; see quality/README.md).
 - label propagation: ``propagation/`` (k-nearest-neighbour graph with faiss, label

@@ -7,13 +7,14 @@ whatever the Beam parallelism was.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Literal, Optional, Sequence
 
 import numpy as np
+from pydantic import Field, model_validator
 from snorkel.labeling import LFAnalysis
 from snorkel.labeling.model import LabelModel, MajorityLabelVoter
 
+from datalife.common.strict import FrozenModel, seed_or_default
 from datalife.labeling.lfs import ABSTAIN
 
 __all__ = ["LabelModelSpec", "fit_label_model", "lf_table", "accuracy", "majority_vote", "probs_to_labels"]
@@ -21,15 +22,27 @@ __all__ = ["LabelModelSpec", "fit_label_model", "lf_table", "accuracy", "majorit
 TIE_TOLERANCE = 1e-5
 
 
-@dataclass(frozen=True)
-class LabelModelSpec:
-    cardinality: int = 2
-    epochs: int = 500
-    lr: float = 0.01
-    l2: float = 0.0
+class LabelModelSpec(FrozenModel):
+    """Snorkel's LabelModel and how its probabilities become labels, declared once: the
+    weak labeler's config embeds it as ``label_model`` and the report shows it as it is.
+    ``seed`` None means the pipeline's seed (:data:`~datalife.common.strict.DEFAULT_SEED`
+    outside a pipeline)."""
+
+    cardinality: int = Field(2, ge=2)
+    epochs: int = Field(500, ge=1)
+    lr: float = Field(0.01, gt=0)
+    l2: float = Field(0.0, ge=0)
     class_balance: Optional[tuple[float, ...]] = None
-    tie_break: str = "random"  # Snorkel's tie_break_policy: abstain | random
-    seed: int = 42
+    tie_break: Literal["abstain", "random"] = "random"  # Snorkel's tie_break_policy, per example key
+    seed: Optional[int] = None
+
+    @model_validator(mode="after")
+    def _balance(self):
+        if self.class_balance is not None:
+            if len(self.class_balance) != self.cardinality or abs(sum(self.class_balance) - 1) > 1e-6:
+                raise ValueError(f"class_balance must have {self.cardinality} shares summing to 1, "
+                                 f"got {list(self.class_balance)}")
+        return self
 
 
 def fit_label_model(L: np.ndarray, spec: LabelModelSpec) -> LabelModel:
@@ -41,7 +54,7 @@ def fit_label_model(L: np.ndarray, spec: LabelModelSpec) -> LabelModel:
         raise ValueError(f"a labeling function voted {int(L.max())}, outside 0..{spec.cardinality - 1} "
                          f"(cardinality {spec.cardinality})")
     model = LabelModel(cardinality=spec.cardinality, verbose=False)
-    model.fit(L, n_epochs=spec.epochs, lr=spec.lr, l2=spec.l2, seed=spec.seed, progress_bar=False,
+    model.fit(L, n_epochs=spec.epochs, lr=spec.lr, l2=spec.l2, seed=seed_or_default(spec.seed), progress_bar=False,
               class_balance=list(spec.class_balance) if spec.class_balance else None)
     return model
 

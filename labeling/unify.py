@@ -7,16 +7,17 @@ normalized corners using the annotation's own size (the size the boxes were draw
 on; a disagreement with the real size is reported), checked, clipped, mapped to the
 canonical classes, and written in the canonical box format.
 
-Counts (per source) make every box and image accountable::
+Counts (per source) make every box and image accountable (:data:`RULES`, checked by
+``common.accounting.check_accounting``)::
 
     images_in = images_out + images_quarantined
     boxes_in  = boxes_out + boxes_dropped_empty + boxes_dropped_duplicate + boxes_quarantined
 
 Records a reader set aside (:class:`~datalife.labeling.formats.base.Quarantined`) are
 counted the same way (:func:`quarantine_outcome`); a source that has input but puts
-out no image is an error (:func:`check_output`). Every quarantine record is
-``{source, file, record, field, reason, message, image}`` (``file``: the annotation
-file; ``image``: the image, when known).
+out no image is an error (:func:`check_output`). Every quarantined record is one
+record in ``common.quarantine``'s standard form (file, record, field, reason, message)
+plus ``source`` and ``image`` (the image, when known); ``file`` is the annotation file.
 """
 from __future__ import annotations
 
@@ -27,19 +28,20 @@ from typing import Optional
 
 import numpy as np
 
+from datalife.common.accounting import Rule
+from datalife.common.quarantine import quarantine_record
 from datalife.labeling.boxes import BoxFormat, box_areas, boxes_to_mask, clip_boxes, convert_boxes
 from datalife.labeling.formats.base import (REFUSED, AnnotationError, ImageLabels, Quarantined, image_size_of,
                                             safe_image_path)
 from datalife.labeling.formats.validate import interchange
-from datalife.splits import split_of  # noqa: F401  (re-exported: the split follows the image content)
 
-__all__ = ["Source", "Canonical", "Outcome", "unify_record", "quarantine_outcome", "problem", "check_accounting",
-           "check_output", "ACCOUNTING", "REFUSED", "EmptyOutput", "split_of", "encode_unified"]
+__all__ = ["Source", "Canonical", "Outcome", "unify_record", "quarantine_outcome", "problem", "check_output", "RULES",
+           "REFUSED", "EmptyOutput", "encode_unified", "BOX_FEATURES"]
 
-ACCOUNTING = {
-    "images_in": ("images_out", "images_quarantined"),
-    "boxes_in": ("boxes_out", "boxes_dropped_empty", "boxes_dropped_duplicate", "boxes_quarantined"),
-}
+RULES = [
+    Rule("images_in", ("images_out", "images_quarantined")),
+    Rule("boxes_in", ("boxes_out", "boxes_dropped_empty", "boxes_dropped_duplicate", "boxes_quarantined")),
+]
 BOX_FEATURES = {"xyxy": ("xmin", "ymin", "xmax", "ymax"), "xywh": ("x", "y", "width", "height"),
                 "cxcywh": ("cx", "cy", "width", "height")}
 
@@ -76,15 +78,16 @@ class EmptyOutput(ValueError):
 class Outcome:
     example: Optional[dict]
     counts: Counter
-    problems: list  # quarantine records (see :func:`problem`) and size mismatches, for the report
+    quarantined: list = field(default_factory=list)  # standard quarantine records (see :func:`problem`)
+    notes: list = field(default_factory=list)  # what the report should say about a kept image (size mismatch)
 
 
 def problem(error: AnnotationError, source: str, image: Optional[str] = None) -> dict:
-    """The quarantine record of ``error``: {source, file, record, field, reason, message,
-    image} (plus ``kind`` and ``annotation``, the same as ``reason`` and ``file``, for
-    readers of the previous layout)."""
+    """The quarantine record of ``error`` in ``common.quarantine``'s form, plus the
+    source and the image (when known)."""
     rec = error.as_record()
-    return {"source": source, **rec, "image": image or None, "kind": rec["reason"], "annotation": rec["file"]}
+    return quarantine_record(rec["file"], rec["reason"], rec["message"], record=rec["record"], field=rec["field"],
+                             source=source, image=image or None)
 
 
 def _read_image(rec: ImageLabels, source: Source) -> bytes:
@@ -131,11 +134,11 @@ def quarantine_outcome(q: Quarantined, source: Source, canon: Canonical, counted
         raise q.error
     counts = counted if counted is not None else Counter(images_in=q.images, boxes_in=q.boxes)
     counts.update(images_quarantined=q.images, boxes_quarantined=q.boxes, **{f"quarantined_{q.reason}": 1})
-    return Outcome(None, +counts, [problem(q.error, source.name, q.file)])
+    return Outcome(None, +counts, quarantined=[problem(q.error, source.name, q.file)])
 
 
 def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
-    problems = []
+    notes = []
     data = _read_image(rec, source)
     try:
         real_w, real_h = image_size_of(data)
@@ -144,9 +147,8 @@ def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
     ann_w, ann_h = rec.width or real_w, rec.height or real_h
     if (ann_w, ann_h) != (real_w, real_h):
         counts["size_mismatch"] += 1
-        problems.append({**problem(rec.fail("size", f"annotation says {ann_w}x{ann_h}, the image is {real_w}x{real_h}",
-                                            "size_mismatch"), source.name, rec.file),
-                         "message": f"annotation says {ann_w}x{ann_h}, the image is {real_w}x{real_h}"})
+        notes.append({"source": source.name, "file": rec.file, "annotation": rec.location, "kind": "size_mismatch",
+                      "message": f"annotation says {ann_w}x{ann_h}, the image is {real_w}x{real_h}"})
     sized = ImageLabels(rec.file, ann_w, ann_h, rec.boxes, rec.labels, rec.where, record=rec.record)
     fmt = BoxFormat.parse(source.box_format or native_format)
     origin = native_origin if source.origin is None else source.origin
@@ -180,16 +182,7 @@ def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
                "class_names": [canon.classes[i] for i in ids], "sha256": hashlib.sha256(data).hexdigest()}
     if canon.masks:
         example["mask"] = boxes_to_mask(norm * [real_w, real_h, real_w, real_h], np.asarray(ids) + 1, real_h, real_w)
-    return Outcome(example, counts, problems)
-
-
-def check_accounting(counts: dict) -> dict:
-    """Raises unless every image and box is accounted for; returns the equations' terms."""
-    for total, parts in ACCOUNTING.items():
-        if counts.get(total, 0) != sum(counts.get(p, 0) for p in parts):
-            raise AssertionError(f"{total} = {counts.get(total, 0)} but "
-                                 + " + ".join(f"{p} {counts.get(p, 0)}" for p in parts))
-    return {k: counts.get(k, 0) for total, parts in ACCOUNTING.items() for k in (total, *parts)}
+    return Outcome(example, counts, notes=notes)
 
 
 def check_output(counts_by_source: dict) -> None:
@@ -210,7 +203,7 @@ def encode_unified(example: dict, box_format: BoxFormat) -> bytes:
     import cv2
 
     from datalife.labeling.formats.tfod import image_format
-    from datalife.tfrecords import encode_example
+    from datalife.common.codec import encode_typed as encode_example
 
     data = example["image"]
     feats = {

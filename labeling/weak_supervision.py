@@ -12,11 +12,16 @@ from typing import Optional, Sequence
 import numpy as np
 from snorkel.labeling import LFAnalysis
 
+from datalife.common.accounting import Rule
+from datalife.common.strict import seed_or_default
 from datalife.labeling.label_model import (LabelModelSpec, accuracy, fit_label_model, lf_table, majority_vote,
                                            probs_to_labels)
 from datalife.labeling.lfs import ABSTAIN
 
-__all__ = ["LabeledRow", "WeakLabels", "label_rows"]
+__all__ = ["LabeledRow", "WeakLabels", "label_rows", "RULES"]
+
+# per split: every row is written out or dropped because every LF abstained
+RULES = [Rule("rows_in", ("rows_out", "dropped_all_abstain"))]
 
 
 @dataclass(frozen=True)
@@ -75,10 +80,8 @@ def label_rows(rows: Sequence[LabeledRow], lf_names: Sequence[str], spec: LabelM
     weights = model.get_weights()
     report = {
         "lf_names": list(lf_names),
-        "label_model": {"cardinality": spec.cardinality, "epochs": spec.epochs, "lr": spec.lr, "l2": spec.l2,
-                        "class_balance": list(spec.class_balance) if spec.class_balance else None,
-                        "tie_break": spec.tie_break, "seed": spec.seed, "fit_splits": list(fit_splits),
-                        "fit_rows": int(fit_mask.sum())},
+        "label_model": {**spec.model_dump(mode="json"), "seed": seed_or_default(spec.seed),
+                        "fit_splits": list(fit_splits), "fit_rows": int(fit_mask.sum())},
         "lf_faults": faults,
         "splits": {},
     }

@@ -51,17 +51,23 @@ def example_gen(cfg: PipelineConfig):
     ).with_id("ParquetExampleGen")
 
 
-def custom_stages(cfg: PipelineConfig, examples) -> tuple[list, object]:
-    """The configured datalife components that turn Examples into Examples, in order;
-    returns them and the channel of the final Examples."""
+def _seeded(spec, seed: int):
+    """A component config with the pipeline's seed written in where it gives none (the
+    seed then shows in the component's one parameter, its lineage and its cache key)."""
+    return spec if spec.seed is not None else spec.model_copy(update={"seed": seed})
+
+
+def stages_before_validation(cfg: PipelineConfig, examples) -> tuple[list, object]:
+    """The configured datalife components that turn the source's Examples into the
+    Examples that StatisticsGen and ExampleValidator check (today: the weak labeler);
+    returns them and the channel of their final Examples."""
     c, stages = cfg.components, []
     if c.weak_labeler is not None:
         from datalife.components.weak_labeler.component import WeakLabeler
         from datalife.labeling.lf_loader import module_sha256
 
         spec = c.weak_labeler
-        if spec.seed is None:  # the pipeline seed, written into the one config parameter
-            spec = spec.model_copy(update={"seed": cfg.seed})
+        spec = spec.model_copy(update={"label_model": _seeded(spec.label_model, cfg.seed)})
         stage = WeakLabeler(
             examples=examples,
             config=spec.model_dump_json(),
@@ -98,9 +104,7 @@ def _source(cfg: PipelineConfig):
 def _audio_augmenter(cfg: PipelineConfig, stage: str, examples):
     from datalife.components.audio_augmenter.component import AudioAugmenter
 
-    spec = cfg.components.audio_augmenter.with_base(cfg.resolve).stage(stage)
-    if spec.seed is None:  # the pipeline seed, written into the one config parameter
-        spec = spec.model_copy(update={"seed": cfg.seed})
+    spec = _seeded(cfg.components.audio_augmenter.with_base(cfg.resolve).stage(stage), cfg.seed)
     node = AudioAugmenter(examples=examples, config=spec.model_dump_json())
     return node if stage == "waveform" else node.with_id("SpecAugmenter")
 
@@ -108,7 +112,7 @@ def _audio_augmenter(cfg: PipelineConfig, stage: str, examples):
 def build_components(cfg: PipelineConfig) -> list:
     c = cfg.components
     gen = _source(cfg)
-    stages, examples = custom_stages(cfg, gen.outputs["examples"])
+    stages, examples = stages_before_validation(cfg, gen.outputs["examples"])
     stats = tfx.components.StatisticsGen(examples=examples)
     if c.schema_gen.schema_file:
         schema_gen = tfx.components.ImportSchemaGen(schema_file=str(cfg.resolve(c.schema_gen.schema_file)))
@@ -154,9 +158,7 @@ def build_components(cfg: PipelineConfig) -> list:
     if c.image_augmenter is not None:
         from datalife.components.image_augmenter.component import ImageAugmenter
 
-        spec = c.image_augmenter
-        if spec.seed is None:  # the pipeline seed, written into the one config parameter
-            spec = spec.model_copy(update={"seed": cfg.seed})
+        spec = _seeded(c.image_augmenter, cfg.seed)
         augmenter = ImageAugmenter(examples=examples, config=spec.model_dump_json())
         augmenter.add_upstream_node(gate)  # only augment data that passed validation
         components.append(augmenter)

@@ -7,13 +7,15 @@ from typing import Optional
 
 from datalife.pipeline.config import PipelineConfig
 
-__all__ = ["compile_kubeflow", "compile_airflow", "DEFAULT_IMAGE"]
+__all__ = ["compile_kubeflow", "compile_airflow", "DEFAULT_IMAGE", "AIRFLOW_IMPORT_TIMEOUT"]
+
+AIRFLOW_IMPORT_TIMEOUT = 600  # seconds; the DAG file says so, the README and the Airflow test use it
 
 AIRFLOW_DAG = '''"""Airflow DAG of the datalife pipeline {name!r}, written by `datalife compile airflow`.
 
 It builds the pipeline from the config below with TFX's AirflowDagRunner. Importing TFX
 takes longer than Airflow's default 30 s DAG import timeout: run Airflow with
-AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT=300 and AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT=300.
+AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT={timeout} and AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT={timeout}.
 """
 import datetime
 import os
@@ -42,7 +44,8 @@ def compile_airflow(config_path: Path, output: Path) -> Path:
     cfg = load_config(config_path)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(AIRFLOW_DAG.format(name=cfg.name, config=str(Path(config_path).resolve())))
+    output.write_text(AIRFLOW_DAG.format(name=cfg.name, config=str(Path(config_path).resolve()),
+                                         timeout=AIRFLOW_IMPORT_TIMEOUT))
     return output
 
 DEFAULT_IMAGE = "datalife:latest"

@@ -17,20 +17,23 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
+from datalife.common.strict import DEFAULT_SEED, HashSplits, StrictModel, default_splits
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
-from datalife.components.time_series_windower.spec import TimestampConfig, WindowerConfig
+from datalife.components.time_series_windower.spec import WindowerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
+from datalife.transforms.audio_features import FeatureSpec
+from datalife.transforms.transform_config import TransformConfig
 
 __all__ = [
     "ConfigError",
     "PipelineConfig",
     "ComponentsConfig",
-    "FeatureSpec",
+    "TransformConfig",
     "load_config",
     "parse_config",
 ]
@@ -46,147 +49,35 @@ class ConfigError(ValueError):
         super().__init__("invalid configuration:\n  " + "\n  ".join(self.problems))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-# ----------------------------------------------------------------------------- transform
-class Bucketize(_Strict):
-    """Either ``num_buckets`` (quantile boundaries learnt from the data) or fixed ``boundaries``."""
-
-    num_buckets: Optional[int] = Field(None, ge=2)
-    boundaries: Optional[list[float]] = None
-
-    @model_validator(mode="after")
-    def _one_of(self):
-        if (self.num_buckets is None) == (self.boundaries is None):
-            raise ValueError("give exactly one of 'num_buckets' or 'boundaries'")
-        if self.boundaries is not None and sorted(self.boundaries) != self.boundaries:
-            raise ValueError(f"'boundaries' must be increasing, got {self.boundaries}")
-        return self
-
-
-class FeatureSpec(_Strict):
-    """What Transform does to one input feature (applied in this order: impute, then one op)."""
-
-    impute: Optional[Literal["mean", "median", "most_frequent", "constant"]] = None
-    fill_value: Optional[Union[float, str]] = None
-    scale: Optional[Literal["zscore", "minmax"]] = None
-    encode: Optional[Literal["vocabulary", "one_hot"]] = None
-    top_k: Optional[int] = Field(None, gt=0)
-    num_oov_buckets: int = Field(1, ge=0)
-    bucketize: Optional[Bucketize] = None
-    sentinels: list[float] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        ops = [k for k in ("scale", "encode", "bucketize") if getattr(self, k) is not None]
-        if len(ops) > 1:
-            raise ValueError(f"choose one of scale / encode / bucketize per feature, got {ops}")
-        if self.impute == "constant" and self.fill_value is None:
-            raise ValueError("impute: constant needs 'fill_value'")
-        if self.impute != "constant" and self.fill_value is not None:
-            raise ValueError("'fill_value' is only used with impute: constant")
-        if self.encode == "one_hot" and self.top_k is None:
-            raise ValueError("encode: one_hot needs 'top_k' (the one-hot width is top_k + num_oov_buckets)")
-        return self
-
-
-class Cross(_Strict):
-    """A feature cross: the joined values of ``features``, hashed or given vocabulary ids."""
-
-    features: list[str] = Field(min_length=2)
-    hash_buckets: Optional[int] = Field(None, gt=0)
-    name: Optional[str] = None
-
-    @property
-    def output_name(self) -> str:
-        return self.name or "_x_".join(self.features)
-
-
-class WindVector(_Strict):
-    """Wind speed and direction -> ``<name>_x``, ``<name>_y``. ``direction`` holds degrees,
-    or categories turned into degrees by ``degrees_map`` (null = calm, a zero vector)."""
-
-    speed: str
-    direction: str
-    degrees_map: Optional[dict[str, Optional[float]]] = None
-    name: str = "wind"
-
-
-class TimeSignals(_Strict):
-    """Time of day / of year as sine and cosine (``day_sin``, ``day_cos``, ``year_sin``,
-    ``year_cos``), and the timestamp in seconds as ``output`` (for the windower)."""
-
-    timestamp: TimestampConfig
-    periods: list[Literal["day", "year"]] = Field(default_factory=lambda: ["day", "year"])
-    output: Optional[str] = "timestamp"
-
-
-class AudioFeaturesConfig(_Strict):
-    """For ``datalife.transforms.audio_transform.preprocessing_fn`` (MSWC defaults)."""
-
-    input: str = "audio"
-    label: str = "label"
-    features: list[Literal["spectrogram", "log_mel", "mfcc"]] = Field(default_factory=lambda: ["log_mel"],
-                                                                       min_length=1)
-    sample_rate: int = Field(16000, ge=1000)
-    window_ms: float = Field(30.0, gt=0)
-    stride_ms: float = Field(20.0, gt=0)
-    mel_channels: int = Field(40, ge=1)
-
-
-class TransformConfig(_Strict):
-    preprocessing_fn: str = "datalife.transforms.tabular.preprocessing_fn"
-    audio: Optional[AudioFeaturesConfig] = None  # speech features (with the audio preprocessing_fn)
-    features: dict[str, FeatureSpec] = Field(default_factory=dict)
-    crosses: list[Cross] = Field(default_factory=list)
-    passthrough: list[str] = Field(default_factory=list)
-    wind_vectors: list[WindVector] = Field(default_factory=list)
-    time_signals: Optional[TimeSignals] = None
-
-    def input_features(self) -> set[str]:
-        names = set(self.features) | set(self.passthrough)
-        for cross in self.crosses:
-            names |= set(cross.features)
-        for wind in self.wind_vectors:
-            names |= {wind.speed, wind.direction}
-        if self.time_signals:
-            names |= set(self.time_signals.timestamp.columns())
-        return names
-
-
 # ----------------------------------------------------------------------------- components
-class ExampleGenConfig(_Strict):
+class ExampleGenConfig(StrictModel):
     format: Literal["csv", "tfrecord", "parquet"] = "csv"
     input: str
     # either hash-bucket splits of all input files, or one file pattern per split
-    splits: dict[str, int] = Field(default_factory=lambda: {"train": 4, "eval": 1})
+    splits: HashSplits = Field(default_factory=default_splits)
     input_splits: Optional[dict[str, str]] = None
 
     @model_validator(mode="after")
     def _splits(self):
-        if not self.splits or any(v <= 0 for v in self.splits.values()):
-            raise ValueError(f"'splits' maps split names to positive hash-bucket counts, got {self.splits}")
         if self.input_splits is not None and not self.input_splits:
             raise ValueError("'input_splits' maps split names to file patterns; it is empty")
         return self
 
 
-class StatisticsGenConfig(_Strict):
+class StatisticsGenConfig(StrictModel):
     pass
 
 
-class SchemaGenConfig(_Strict):
+class SchemaGenConfig(StrictModel):
     schema_file: Optional[str] = None  # a curated schema.pbtxt to import instead of inferring
     infer_feature_shape: bool = True
 
 
-class ExampleValidatorConfig(_Strict):
+class ExampleValidatorConfig(StrictModel):
     on_anomalies: Literal["fail", "warn"] = "fail"
 
 
-class ComponentsConfig(_Strict):
+class ComponentsConfig(StrictModel):
     # the source of Examples: files through an ExampleGen, or annotations unified
     example_gen: Optional[ExampleGenConfig] = None
     label_unifier: Optional[LabelUnifierConfig] = None
@@ -214,9 +105,33 @@ class ComponentsConfig(_Strict):
                              "time_series_windower")
         return self
 
+    @model_validator(mode="after")
+    def _one_audio_setting(self):
+        """The clips' sample rate is declared once (audio_example_gen.sample_rate): transform.audio
+        follows it unless it says otherwise (then they must agree); the audio augmenter takes
+        its audio settings from transform.audio (or the clips' sample rate)."""
+        gen, audio = self.audio_example_gen, self.transform.audio if self.transform else None
+        if gen is not None and audio is not None:
+            if "sample_rate" not in audio.model_fields_set:
+                audio = audio.model_copy(update={"sample_rate": gen.sample_rate})
+                self.transform = self.transform.model_copy(update={"audio": audio})
+            elif audio.sample_rate != gen.sample_rate:
+                raise ValueError(f"transform.audio.sample_rate {audio.sample_rate} differs from the clips' "
+                                 f"audio_example_gen.sample_rate {gen.sample_rate}; leave it out")
+        aug = self.audio_augmenter
+        if aug is not None:
+            derived = audio.spec() if audio is not None else (
+                FeatureSpec(sample_rate=gen.sample_rate) if gen is not None else None)
+            if aug.audio is None and derived is not None:
+                self.audio_augmenter = aug.model_copy(update={"audio": derived})
+            elif aug.audio is not None and derived is not None and aug.audio != derived:
+                raise ValueError("audio_augmenter.audio is taken from transform.audio (and audio_example_gen's "
+                                 "sample rate) in a pipeline; leave it out")
+        return self
+
 
 # ----------------------------------------------------------------------------- runtime
-class BeamConfig(_Strict):
+class BeamConfig(StrictModel):
     direct_num_workers: int = Field(1, ge=0)
     direct_running_mode: Literal["in_memory", "multi_threading", "multi_processing"] = "in_memory"
     extra_args: list[str] = Field(default_factory=list)
@@ -229,7 +144,7 @@ class BeamConfig(_Strict):
         ]
 
 
-class MySQLConfig(_Strict):
+class MySQLConfig(StrictModel):
     host: str
     port: int = 3306
     database: str
@@ -237,7 +152,7 @@ class MySQLConfig(_Strict):
     password_env: Optional[str] = None  # name of the environment variable holding the password
 
 
-class MetadataConfig(_Strict):
+class MetadataConfig(StrictModel):
     sqlite: Optional[str] = None  # default: <root>/metadata.sqlite
     mysql: Optional[MySQLConfig] = None
 
@@ -248,10 +163,10 @@ class MetadataConfig(_Strict):
         return self
 
 
-class PipelineConfig(_Strict):
+class PipelineConfig(StrictModel):
     name: str
     root: Optional[str] = None  # default: runs/<name> beside the config file
-    seed: int = 42
+    seed: int = DEFAULT_SEED  # every component's seed unless it sets its own
     enable_cache: bool = True
     beam: BeamConfig = Field(default_factory=BeamConfig)
     metadata: MetadataConfig = Field(default_factory=MetadataConfig)

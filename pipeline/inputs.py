@@ -2,7 +2,7 @@
 
 Used to reject a config that names a feature the data does not have, with the line
 of the config where it is named. CSV and Parquet are read without TensorFlow; a
-TFRecord input has its first ``tf.train.Example`` parsed.
+TFRecord input has its first ``tf.train.Example`` decoded (``common.codec``).
 """
 from __future__ import annotations
 
@@ -39,12 +39,11 @@ def input_columns(folder: Path, fmt: str) -> list[str]:
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(first).names)
-    import tensorflow as tf  # only for TFRecord inputs
+    from datalife.common.codec import Columns
+    from datalife.common.tfrecords import iter_tfrecords
 
-    compression = "GZIP" if first.suffix == ".gz" else ""
-    for raw in tf.data.TFRecordDataset(str(first), compression_type=compression).take(1):
-        example = tf.train.Example.FromString(raw.numpy())
-        return sorted(example.features.feature)
+    for raw in iter_tfrecords(str(first)):
+        return sorted(Columns([raw]))
     raise ConfigError([f"{first}: the TFRecord file holds no records"])
 
 
@@ -69,9 +68,7 @@ def check_features(cfg: PipelineConfig) -> None:
 
     windower = cfg.components.time_series_windower
     if windower is not None:
-        from datalife.transforms.tabular import output_names
-
-        available = output_names(transform) if transform is not None else columns
+        available = transform.output_names() if transform is not None else columns
         base = ("components", "time_series_windower")
         named = [(("timestamp", "column"), windower.timestamp.column)] if windower.timestamp.column else [
             (("timestamp", "parts", k), v) for k, v in windower.timestamp.parts.items()]

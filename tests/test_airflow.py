@@ -25,9 +25,13 @@ def test_airflow_dag_runs_every_task(tmp_path):
     dags = tmp_path / "dags"
     subprocess.run([str(BIN / "datalife"), "compile", "airflow", str(config), "-o", str(dags / "weak.py")],
                    check=True, capture_output=True)
+    from datalife.pipeline.compile import AIRFLOW_IMPORT_TIMEOUT
+
+    timeout = str(AIRFLOW_IMPORT_TIMEOUT)  # what the DAG file and the README say
+    assert f"AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT={timeout} and" in (dags / "weak.py").read_text()
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "600",
-           "AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT": "600",
+           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": timeout,
+           "AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT": timeout,
            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow.db'}",
            "TF_CPP_MIN_LOG_LEVEL": "2"}
     migrate = subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, capture_output=True, text=True)

@@ -160,3 +160,42 @@ def test_masks_follow_geometry_with_nearest_values():
         out = _one(op, params, mask=mask)
         assert set(np.unique(out.mask)) <= {0, 2}  # no blended class ids
     np.testing.assert_array_equal(_one({"op": "hflip"}, {}, mask=mask).mask, mask[:, ::-1])
+
+
+def test_the_registry_holds_every_declared_op():
+    assert sorted(OPS) == ["brightness_contrast", "crop", "gaussian_noise", "hflip", "pad_crop", "rot90", "rotate",
+                           "scale", "translate", "vflip"]
+    photometric = sorted(name for name, cls in OPS.items() if not cls.geometric)
+    assert photometric == ["brightness_contrast", "gaussian_noise"]
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_every_op_changes_the_image_for_some_draw(name):
+    image = RNG.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    changed = [not np.array_equal(augment(image, None, [{"op": name}], seed=3, key=str(i)).image, image)
+               for i in range(8)]
+    assert any(changed), f"{name} left the image unchanged for 8 draws"
+
+
+@pytest.mark.parametrize("brightness,contrast", [(0.1, 1.2), (-0.15, 0.8), (0.25, 1.0), (0.0, 1.4)])
+def test_brightness_contrast_values_match_numpy_and_albumentations(brightness, contrast):
+    import albumentations as A
+
+    out = _one({"op": "brightness_contrast"}, {"brightness": brightness, "contrast": contrast}).image
+    ref = np.clip(np.rint(IMG.astype(np.float64) * contrast + brightness * 255), 0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(out, ref)
+    album = A.Compose([A.RandomBrightnessContrast(brightness_limit=(brightness, brightness),
+                                                  contrast_limit=(contrast - 1, contrast - 1), p=1)])
+    theirs = album(image=IMG)["image"].astype(int)
+    assert np.abs(theirs - out).max() <= 1  # albumentations truncates where we round
+
+
+def test_gaussian_noise_values_and_measured_std():
+    flat = np.full((200, 200, 3), 128, np.uint8)  # mid-gray: no clipping
+    out = _one({"op": "gaussian_noise"}, {"std": 12.0, "seed": 99}, image=flat).image
+    ref = np.clip(np.rint(128.0 + np.random.default_rng(99).normal(0.0, 12.0, flat.shape).astype(np.float32)), 0, 255)
+    np.testing.assert_array_equal(out, ref.astype(np.uint8))
+    noise = out.astype(float) - 128
+    assert abs(noise.std() - 12.0) < 0.2 and abs(noise.mean()) < 0.2  # 120,000 draws: std error ~0.03
+    drawn = draw(parse_policy([{"op": "gaussian_noise", "std": [4, 6]}]), ExampleRandom(1, "k"), 10, 10)
+    assert 4 <= drawn[0][1]["std"] <= 6

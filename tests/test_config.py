@@ -152,7 +152,7 @@ components:
 def test_windower_and_weak_labeler_option_errors():
     base = GOOD.split("  transform:")[0]
     problems = errors(base + """\
-  weak_labeler: {lf_module: m, tie_break: coin}
+  weak_labeler: {lf_module: m, label_model: {tie_break: coin}}
   time_series_windower:
     timestamp: {column: t}
     step_seconds: 1
@@ -160,7 +160,8 @@ def test_windower_and_weak_labeler_option_errors():
     window: {history: 2}
 """)
     assert problems == [
-        "c.yaml:5: components.weak_labeler.tie_break: invalid value 'coin'; allowed: 'abstain' or 'random'",
+        "c.yaml:5: components.weak_labeler.label_model.tie_break: invalid value 'coin'; allowed: 'abstain' or "
+        "'random'",
         "c.yaml:6: components.time_series_windower: give 'targets' (forecasting) or 'label' "
         "(activity recognition), not both or neither",
     ]
@@ -177,3 +178,74 @@ def test_mysql_metadata_connection_takes_the_password_from_the_environment(monke
         "db.internal", 3307, "mlmd", "tfx", "s3cret")
     sqlite = metadata_connection(parse_config(GOOD, filename="c.yaml", base_dir=tmp_path))
     assert sqlite.sqlite.filename_uri == str(tmp_path / "runs" / "t-1" / "metadata.sqlite")
+
+
+def test_each_parameter_has_one_declaration_and_one_rule():
+    base = GOOD.split("  transform:")[0]
+    # activity windows have no targets: left out, they are 0; given, an error naming the key
+    cfg = parse_config(base + """\
+  time_series_windower:
+    timestamp: {column: t}
+    step_seconds: 1
+    features: [a]
+    label: y
+    window: {history: 2}
+""", filename="c.yaml")
+    assert cfg.components.time_series_windower.window.targets == 0
+    assert errors(base + """\
+  time_series_windower:
+    timestamp: {column: t}
+    step_seconds: 1
+    features: [a]
+    label: y
+    window: {history: 2, targets: 1}
+""") == ["c.yaml:5: components.time_series_windower: activity windows (label) have no targets: window.targets "
+         "is 1; leave it out or set it to 0"]
+    # the rule "targets <= history + shift" lives in the core's WindowSpec, reported at its key
+    assert errors(base + """\
+  time_series_windower:
+    timestamp: {column: t}
+    step_seconds: 1
+    features: [a]
+    targets: [a]
+    window: {history: 2, targets: 4, shift: 1}
+""") == ["c.yaml:10: components.time_series_windower.window: targets (4) cannot exceed history + shift (3)"]
+    # the label model's parameters are the core's LabelModelSpec, checked there
+    assert errors(base + "  weak_labeler: {lf_module: m, label_model: {cardinality: 3, class_balance: [0.5, 0.5]}}\n") \
+        == ["c.yaml:5: components.weak_labeler.label_model: class_balance must have 3 shares summing to 1, "
+            "got [0.5, 0.5]"]
+
+
+AUDIO = """\
+name: a-1
+components:
+  audio_example_gen: {input: clips, label_pattern: "^(?P<label>[a-z]+)_", sample_rate: 8000}
+  audio_augmenter: {spec_augment: {freq_masks: 1}}
+  transform:
+    preprocessing_fn: datalife.transforms.audio_transform.preprocessing_fn
+    audio: {features: [log_mel], mel_channels: 32}
+"""
+
+
+def test_audio_settings_are_declared_once():
+    from datalife.transforms.audio_features import FeatureSpec
+
+    c = parse_config(AUDIO, filename="a.yaml").components
+    assert c.transform.audio.sample_rate == 8000  # the clips' rate, declared in audio_example_gen
+    assert c.audio_augmenter.audio == FeatureSpec(sample_rate=8000, mel_channels=32)
+    # (frames, channels) of log_mel derived from the settings: 8000 Hz, 30 ms windows, 20 ms stride
+    assert c.audio_augmenter.features_shape(49 * 32) == (49, 32)
+    assert FeatureSpec(sample_rate=8000).shape("log_mel", 8000) == (49, 40)
+    assert errors(AUDIO.replace("mel_channels: 32", "mel_channels: 32, sample_rate: 16000")) == [
+        "c.yaml:2: components: transform.audio.sample_rate 16000 differs from the clips' "
+        "audio_example_gen.sample_rate 8000; leave it out"]
+
+
+def test_the_seed_has_one_default():
+    from datalife.common.strict import DEFAULT_SEED, seed_or_default
+    from datalife.components.image_augmenter.spec import AugmenterConfig
+    from datalife.labeling.label_model import LabelModelSpec
+
+    assert parse_config(GOOD, filename="c.yaml").seed == DEFAULT_SEED == seed_or_default(None) == 42
+    assert LabelModelSpec().seed is None and AugmenterConfig().seed is None  # None: the pipeline's seed
+    assert seed_or_default(7) == 7

@@ -58,15 +58,16 @@ def test_format_round_trip(tmp_path, fmt):
 
 def test_parquet_row_conversion_keeps_zeros_and_drops_only_missing():
     import numpy as np
+    import tensorflow as tf
 
-    from datalife.components.parquet_example_gen.executor import row_to_example
+    from datalife.components.parquet_example_gen.beam_glue import row_to_example
 
-    ex = row_to_example({"i": np.int64(0), "f": 0.0, "b": False, "s": "", "n": None, "nan": float("nan"),
-                         "l": np.array([1, 0]), "u": "\u00e9"})
+    ex = tf.train.Example.FromString(row_to_example({"i": np.int64(0), "f": 0.0, "b": False, "s": "", "n": None,
+                                                     "nan": float("nan"), "l": np.array([1, 0]), "u": "\u00e9"}))
     f = ex.features.feature
     assert list(f["i"].int64_list.value) == [0] and list(f["f"].float_list.value) == [0.0]
     assert list(f["b"].int64_list.value) == [0] and list(f["s"].bytes_list.value) == [b""]
-    assert f["n"].WhichOneof("kind") is None and f["nan"].WhichOneof("kind") is None
+    assert f["n"].WhichOneof("kind") is None and f["nan"].WhichOneof("kind") is None  # present, no values
     assert list(f["l"].int64_list.value) == [1, 0] and list(f["u"].bytes_list.value) == ["\u00e9".encode()]
     with pytest.raises(TypeError, match="Parquet column 'd': values of type dict are not supported"):
         row_to_example({"d": {"a": 1}})

@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from datalife.components.image_augmenter.beam_glue import COUNTS, PROBLEMS, Augment
+from datalife.common.codec import encode_example
+from datalife.components.image_augmenter.beam_glue import COUNTS, QUARANTINE, Augment
 from datalife.components.image_augmenter.spec import AugmenterConfig
-from datalife.tfrecords import encode_example
 
 
 def _example(seed: int, corrupt: bool = False) -> bytes:
@@ -19,10 +19,10 @@ def _example(seed: int, corrupt: bool = False) -> bytes:
     if corrupt:
         png = png[:60] + bytes(len(png) - 60)  # header intact, pixel data destroyed
     return encode_example({
-        "image/encoded": ("bytes", [png]), "image/filename": ("bytes", [f"img{seed}.png".encode()]),
-        "image/object/bbox/xmin": ("float", [0.1, 0.5]), "image/object/bbox/ymin": ("float", [0.25, 0.5]),
-        "image/object/bbox/xmax": ("float", [0.5, 1.0]), "image/object/bbox/ymax": ("float", [0.75, 1.0]),
-        "image/object/class/label": ("int", [3, 1]), "image/object/class/text": ("bytes", [b"dog", b"cat"]),
+        "image/encoded": png, "image/filename": f"img{seed}.png",
+        "image/object/bbox/xmin": [0.1, 0.5], "image/object/bbox/ymin": [0.25, 0.5],
+        "image/object/bbox/xmax": [0.5, 1.0], "image/object/bbox/ymax": [0.75, 1.0],
+        "image/object/class/label": [3, 1], "image/object/class/text": [b"dog", b"cat"],
     })
 
 
@@ -34,7 +34,7 @@ def _run(cfg: AugmenterConfig, batches):
         for item in fn.process((split, raws)):
             if item.tag == COUNTS:
                 counts.append(item.value)
-            elif item.tag == PROBLEMS:
+            elif item.tag == QUARANTINE:
                 problems.append(item.value)
             else:
                 outs.setdefault(item.tag, []).append(item.value)
@@ -82,8 +82,10 @@ def test_corrupt_images_are_quarantined_and_counted():
     assert len(outs["train"]) == 2 * 3
     c = counts[0][1]
     assert (c["images_in"], c["images_augmented"], c["images_quarantined"]) == (3, 2, 1)
-    assert problems == [{"split": "train", "filename": b"img1.png",
-                         "message": "the image cannot be decoded (corrupt or truncated)"}]
+    [q] = problems
+    assert (q["file"], q["field"], q["reason"], q["split"]) == ("img1.png", "image/encoded", "bad_image", "train")
+    assert q["message"] == "the image cannot be decoded (corrupt or truncated)"
+    assert q["record"] == __import__("hashlib").sha256(_example(1, corrupt=True)).hexdigest()[:16]
 
 
 def test_outputs_do_not_depend_on_batching_and_eval_passes_through():

@@ -14,7 +14,8 @@ from corpus.make_bad_annotations import CASES, CLASSES, N_BOXES, N_IMAGES, build
 from datalife.labeling.convert import convert
 from datalife.labeling.formats import get_format
 from datalife.labeling.formats.base import REFUSED, AnnotationError
-from datalife.labeling.unify import EmptyOutput, check_accounting, check_output
+from datalife.common.accounting import check_accounting
+from datalife.labeling.unify import RULES, EmptyOutput, check_output
 from conftest import shared_dataset
 
 STANDARD = {"file", "record", "field", "reason", "message"}
@@ -75,7 +76,7 @@ def _unifier(case, folder: Path, on_invalid: str, classes=CLASSES):
     files: (counts, problems, examples)."""
     from apache_beam.pvalue import TaggedOutput
 
-    from datalife.components.label_unifier.beam_glue import COUNTS, PROBLEMS, ParseFile, Unify
+    from datalife.components.label_unifier.beam_glue import COUNTS, QUARANTINE, ParseFile, Unify
     from datalife.components.label_unifier.spec import LabelUnifierConfig
 
     cfg = LabelUnifierConfig(sources=[{"name": "s", "format": case.format, "path": str(folder / case.path),
@@ -90,7 +91,7 @@ def _unifier(case, folder: Path, on_invalid: str, classes=CLASSES):
         nonlocal examples
         if out.tag == COUNTS:
             counts.update(out.value[1])
-        elif out.tag == PROBLEMS:
+        elif out.tag == QUARANTINE:
             problems.append(out.value)
         else:
             examples += 1
@@ -122,7 +123,7 @@ def test_unifier_quarantines_the_record_and_accounts_for_it(case, corpus):
             _unifier(case, folder, "quarantine")
         return
     counts, problems, examples = _unifier(case, folder, "quarantine")
-    check_accounting(counts)
+    check_accounting(counts, RULES)
     assert examples == counts["images_out"] == case.images_out
     assert (counts["boxes_out"], counts["images_quarantined"], counts["boxes_quarantined"],
             counts["files_quarantined"]) == (case.boxes_out, case.q_images, case.q_boxes, case.q_files)
@@ -170,7 +171,7 @@ def test_one_unknown_category_among_raccoons_quarantines_one_image(tmp_path):
     counts, problems, examples = _unifier(Case, tmp_path, "quarantine", classes=["raccoon"])
     assert (examples, counts["images_quarantined"], counts["quarantined_unknown_class"]) == (199, 1, 1)
     assert counts["boxes_quarantined"] == n_boxes_of_victim and counts.get("files_quarantined", 0) == 0
-    check_accounting(counts)
+    check_accounting(counts, RULES)
     assert problems[0]["image"] == name and problems[0]["record"] == f"annotation id {victim['id']}"
 
 

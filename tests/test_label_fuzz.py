@@ -140,7 +140,8 @@ def _text(text_fn):
 
 
 def _tfod(folder: Path):
-    from datalife.tfrecords import encode_example, write_tfrecords
+    from datalife.common.codec import encode_typed as encode_example
+    from datalife.common.tfrecords import write_tfrecords
 
     valid = [tfod_features(n, w, h, BOXES[n], folder) for n, (w, h) in IMAGES.items()]
     kinds = {"bytes": [[b"a.png"], [b"c\xffr"], [], [b"x"] * 3, [b"r" * 5000]],

@@ -317,7 +317,7 @@ def test_annotations_drawn_on_a_resized_copy_are_scaled_by_unify_then_agree(tmp_
     outs = [unify_record(r, Source(name=n, format="coco", images=str(tmp_path)), CANON, f.NATIVE, f.ORIGIN)
             for r, n in ((full, "full"), (half, "double"))]
     assert outs[1].counts["size_mismatch"] == 1
-    assert outs[1].problems[0]["message"] == "annotation says 200x100, the image is 100x50"
+    assert outs[1].notes[0]["message"] == "annotation says 200x100, the image is 100x50"
     res = merge_examples([o.example for o in outs], CANON, MergeConfig())
     assert len(res.examples) == 1 and res.examples[0]["agreement"] == 1.0
     assert res.examples[0]["mean_iou"] == pytest.approx(1.0)

@@ -74,7 +74,8 @@ def test_demo_report_counts_every_box(demo):
     assert counts["fleet_coco"]["boxes_in"] == len(coco["annotations"]) == counts["fleet_coco"]["boxes_out"]
     assert counts["street_voc"]["boxes_in"] == voc_boxes and counts["drone_yolo"]["boxes_in"] == yolo_boxes
     assert (counts["drone_yolo"]["boxes_clipped"], counts["drone_yolo"]["boxes_rounded"]) == (1, 1)
-    assert report["accounting"]["all"]["images_in"] == 16 == report["accounting"]["all"]["images_out"]
+    checked = report["accounting"]["checked"]["all"]
+    assert checked["images_in"] == 16 == checked["images_out"] and report["quarantined"] == 0
     assert report["classes"]["fleet_coco"] == {
         n: sum(1 for a in coco["annotations"] if a["category_id"] == k + 1) for k, n in enumerate(["car", "person", "sign"])
         if any(a["category_id"] == k + 1 for a in coco["annotations"])}
@@ -113,14 +114,15 @@ def test_bad_sources_are_quarantined_with_counts(tmp_path):
     assert (voc["files_in"], voc["files_quarantined"], voc["quarantined_malformed"]) == (5, 1, 1)
     assert (voc["images_in"], voc["images_quarantined"], voc["quarantined_missing_image"]) == (4, 1, 1)
     assert (coco["images_quarantined"], coco["quarantined_unknown_class"]) == (1, 1)
-    totals = report["accounting"]["all"]
+    totals = report["accounting"]["checked"]["all"]
     assert totals["images_in"] == totals["images_out"] + totals["images_quarantined"]
     rows = sum(len(v) for v in _examples(result).values())
     assert rows == totals["images_out"] == 16 - 3
     lines = Path(result.output_uri("LabelUnifier", "report"), "quarantine.jsonl").read_text().splitlines()
-    kinds = sorted(json.loads(line)["kind"] for line in lines)
-    assert kinds == ["malformed", "missing_image", "unknown_class"]
-    assert any(json.loads(line)["annotation"] == "street_06.xml" for line in lines)
+    records = sorted((q["reason"], q["source"], q["file"]) for q in map(json.loads, lines))
+    assert [r[:2] for r in records] == [("malformed", "street_voc"), ("missing_image", "street_voc"),
+                                        ("unknown_class", "fleet_coco")]
+    assert records[0][2] == "street_06.xml" and report["quarantined"] == 3
 
 
 def test_bad_sources_fail_the_run_naming_the_file_in_error_mode(tmp_path):
@@ -128,7 +130,10 @@ def test_bad_sources_fail_the_run_naming_the_file_in_error_mode(tmp_path):
     config.write_text(config.read_text().replace("on_invalid: quarantine", "on_invalid: error"))
     with pytest.raises(PipelineFailed) as err:
         run_config(config, tmp_path / "run")
-    assert "street_06.xml" in str(err.value) or "bicycle" in str(err.value) or "missing.jpg" in str(err.value)
+    # files are parsed (a Beam stage) before any image is unified: the malformed file stops the run
+    message = str(err.value)
+    assert "AnnotationError" in message and "street_06.xml" in message
+    assert "bicycle" not in message and "missing.jpg" not in message
 
 
 def test_demo_augments_train_only_and_accounts_for_every_image(demo):

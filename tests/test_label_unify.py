@@ -12,7 +12,9 @@ import pytest
 from datalife.labeling.boxes import BoxFormat
 from datalife.labeling.formats import get_format
 from datalife.labeling.formats.base import AnnotationError, ImageLabels
-from datalife.labeling.unify import Canonical, Source, check_accounting, split_of, unify_record
+from datalife.common.accounting import AccountingError, check_accounting
+from datalife.common.splits import split_of
+from datalife.labeling.unify import RULES, Canonical, Source, unify_record
 from conftest import shared_dataset
 
 CANON = Canonical(classes=("car", "person"))
@@ -40,7 +42,7 @@ def test_conversion_clipping_rounding_and_class_mapping(root):
     # box 2 runs past the image (clipped), box 3 overshoots by 4e-7 (rounding), box 4 is
     # entirely below the image: nothing left after clipping (dropped)
     assert (c["boxes_clipped"], c["boxes_rounded"], c["boxes_dropped_empty"], c["boxes_out"]) == (2, 1, 1, 3)
-    assert check_accounting(c)["boxes_in"] == 4
+    assert check_accounting(c, RULES)["boxes_in"] == 4
     assert (ex["width"], ex["height"]) == (100, 50)
 
 
@@ -60,7 +62,9 @@ def test_unknown_class_is_an_error_naming_source_file_and_class_or_quarantined(r
     assert out.example is None
     assert out.counts == Counter(images_in=1, boxes_in=2, images_quarantined=1, boxes_quarantined=2,
                                  quarantined_unknown_class=1)
-    assert out.problems[0]["kind"] == "unknown_class" and "truck" in out.problems[0]["message"]
+    assert out.quarantined == [{"file": "a.json: image id 3", "record": "img.png", "field": "box 1 class",
+                                "reason": "unknown_class", "message": str(err.value), "source": "s",
+                                "image": "img.png"}]
 
 
 def test_negative_width_and_missing_image(root):
@@ -86,7 +90,7 @@ def test_size_mismatch_is_reported_and_boxes_use_the_annotated_size(root):
     rec = ImageLabels("img.png", 200, 100, [[20, 10, 20, 10]], ["car"])  # COCO x, y, w, h on a 2x larger copy
     out = _unify(root, rec)
     assert out.counts["size_mismatch"] == 1
-    assert out.problems[0]["message"] == "annotation says 200x100, the image is 100x50"
+    assert out.notes[0]["message"] == "annotation says 200x100, the image is 100x50" and out.quarantined == []
     np.testing.assert_allclose(out.example["boxes"], [[0.1, 0.1, 0.2, 0.2]])
 
 
@@ -95,7 +99,11 @@ def test_duplicates_are_reported_and_optionally_dropped(root):
     assert _unify(root, rec).counts["boxes_duplicate"] == 1
     out = _unify(root, rec, canon=Canonical(("car", "person"), drop_duplicates=True))
     assert (out.counts["boxes_dropped_duplicate"], out.counts["boxes_out"]) == (1, 2)
-    check_accounting(out.counts)
+    check_accounting(out.counts, RULES)
+    with pytest.raises(AccountingError, match=r"boxes_in = boxes_out \+ boxes_dropped_empty \+ "
+                                              r"boxes_dropped_duplicate \+ boxes_quarantined does not hold: 3 != "
+                                              r"1 \+ 0 \+ 1 \+ 0 = 2"):
+        check_accounting({**out.counts, "boxes_out": 1}, RULES, component="label_unifier")
 
 
 def test_masks_from_boxes(root):
@@ -192,4 +200,4 @@ def test_raccoon_voc_csv_and_tf_records_agree_box_for_box():
         assert boxes >= 217 + 40
     first = voc["raccoon-1.jpg"]["boxes"][0]  # <xmin>81</xmin> of a 650-wide image, origin 0 here
     assert first[0] == pytest.approx(81 / 650)
-    json.dumps(check_accounting({"images_in": 1, "images_out": 1}))
+    json.dumps(check_accounting({"images_in": 1, "images_out": 1}, RULES))

@@ -46,7 +46,10 @@ def test_clips_are_read_resampled_and_bad_files_quarantined(demo):
     assert (c["files_in"], c["clips_out"], c["files_quarantined"]) == (27, 24, 3)
     assert (c["quarantined_unreadable"], c["quarantined_empty"], c["quarantined_no_label"]) == (1, 1, 1)
     assert report["labels"] == {"down": 6, "no": 6, "up": 6, "yes": 6}
-    assert sorted(p["file"] for p in report["problems"]) == ["README_clip.wav", "no_empty.wav", "yes_broken.wav"]
+    lines = Path(result.output_uri("AudioExampleGen", "report"), "quarantine.jsonl").read_text().splitlines()
+    quarantined = sorted((q["file"], q["reason"]) for q in map(json.loads, lines))
+    assert quarantined == [("README_clip.wav", "no_label"), ("no_empty.wav", "empty"), ("yes_broken.wav", "unreadable")]
+    assert report["quarantined"] == 3
     uri = result.output_uri("AudioExampleGen", "examples")
     rows = read_examples(uri, "train") + read_examples(uri, "eval")
     assert len(rows) == 24

@@ -88,7 +88,7 @@ CONFIG = """\
 name: lf-faults
 components:
   example_gen: {{input: data, splits: {{train: 1}}}}
-  weak_labeler: {{lf_module: lf_fixtures, id_field: id, fault_tolerant: {tolerant}, epochs: 20}}
+  weak_labeler: {{lf_module: lf_fixtures, id_field: id, fault_tolerant: {tolerant}, label_model: {{epochs: 20}}}}
   example_validator: {{on_anomalies: warn}}
 """
 
@@ -126,9 +126,7 @@ components:
   weak_labeler:
     lf_module: datalife.labeling.examples.youtube_spam
     id_field: COMMENT_ID
-    epochs: 500
-    seed: 123
-    tie_break: random
+    label_model: {epochs: 500, seed: 123, tie_break: random}
     dev_split: eval
   example_validator: {on_anomalies: warn}
 """
@@ -166,6 +164,12 @@ def test_youtube_spam_matches_snorkel_and_beats_the_tutorial(tmp_path):
     dev = report["dev"]
     assert dev["rows"] == 370
     print(f"\nYouTube (Shakira, 370 comments): label model {dev['label_model_accuracy']:.3f}, "
-          f"majority vote {dev['majority_vote_accuracy']:.3f}, coverage {dev['coverage']:.3f}")
-    assert dev["label_model_accuracy"] >= 0.86 and dev["majority_vote_accuracy"] >= 0.84
+          f"majority vote {dev['majority_vote_accuracy']:.3f}, coverage {dev['coverage']:.3f}; covered rows: "
+          f"label model {dev['label_model_accuracy_covered']:.4f}, majority vote "
+          f"{dev['majority_vote_accuracy_covered']:.4f}")
+    # on the 327 comments some LF voted on, labels do not depend on the tie-break; the other
+    # 43 are labeled by a coin flip seeded by each example's key (a hash of its bytes), so
+    # the totals move by a comment or two whenever the bytes do (tutorial: 86.0% / 84.0%)
+    assert dev["label_model_accuracy_covered"] >= 0.91 and dev["majority_vote_accuracy_covered"] >= 0.95
+    assert dev["label_model_accuracy"] >= 0.85 and dev["majority_vote_accuracy"] >= 0.88
     assert report["splits"]["train"]["rows_in"] == 1586

@@ -1,6 +1,7 @@
 """label_rows on literal label matrices: coverage / overlaps / conflicts equal hand
 computation and Snorkel's LFAnalysis; abstain filtering and accounting; the result
 does not depend on row order (what makes it independent of Beam parallelism)."""
+import hashlib
 import random
 
 import numpy as np
@@ -21,6 +22,11 @@ L = np.array([
 ])
 NAMES = ["a", "b", "c"]
 SPEC = LabelModelSpec(epochs=50, seed=1)
+
+
+def _key_hash(key: str) -> int:
+    """The tie-break rule written out independently: the first 8 bytes of the key's SHA-256."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
 
 
 def rows(L, split="train", gold=None):
@@ -52,9 +58,11 @@ def test_dev_split_accuracy_and_abstain_filter_accounting():
     result = label_rows(all_rows, NAMES, SPEC, dev_split="eval", drop_abstained=True)
     dev = result.report["dev"]
     assert dev["rows"] == 4
-    # majority vote by hand: row0 -> 1, row1 -> 0 (right), row3 a 1-vs-0 tie; row2 uncovered
+    # majority vote by hand: row0 -> 1, row1 -> 0 (right), row3 a 1-vs-0 tie broken by the key's hash
+    # (classes [0, 1][sha256("d3") as a big-endian 64-bit number % 2]); row2 uncovered
+    tie = [0, 1][_key_hash("d3") % 2]
     assert dev["coverage"] == pytest.approx(3 / 4)
-    assert dev["majority_vote_accuracy_covered"] in (pytest.approx(2 / 3), pytest.approx(1.0))
+    assert dev["majority_vote_accuracy_covered"] == pytest.approx((2 + (tie == gold[3])) / 3)
     table = {r["name"]: r for r in dev["lfs"]}
     assert table["a"]["empirical_accuracy"] == pytest.approx(1.0)  # a votes 1,0,1 on gold 1,0,1
     assert table["b"]["empirical_accuracy"] == pytest.approx(0.5)  # b votes 1,0 on gold 1,1
@@ -90,3 +98,18 @@ def test_ties_are_broken_by_example_key_not_position():
     b = probs_to_labels(probs[::-1], ["z", "y", "x"], "random")
     assert a.tolist() == b[::-1].tolist() and a[1] == 0
     assert probs_to_labels(probs, ["x", "y", "z"], "abstain").tolist() == [-1, 0, -1]
+
+
+def test_tied_labels_are_the_classes_the_key_hash_picks():
+    from datalife.labeling.label_model import probs_to_labels
+
+    # 3 classes; rows tie on {0, 1, 2}, {0, 2} or {1, 2} (within 1e-5), one row is clear
+    probs = np.array([[1 / 3, 1 / 3, 1 / 3], [0.45, 0.1, 0.45 + 5e-6], [0.2, 0.4, 0.4], [0.1, 0.8, 0.1]] * 16)
+    keys = [f"comment-{i}" for i in range(len(probs))]
+    options = [[0, 1, 2], [0, 2], [1, 2], None] * 16
+    expected = [o[_key_hash(k) % len(o)] if o else 1 for o, k in zip(options, keys)]
+    got = probs_to_labels(probs, keys, "random").tolist()
+    assert got == expected
+    assert {g for g, o in zip(got, options) if o == [0, 1, 2]} == {0, 1, 2}  # every tied class gets picked
+    shifted = probs_to_labels(probs, keys[1:] + keys[:1], "random").tolist()
+    assert shifted != got  # the same rows with other keys: other picks

@@ -54,7 +54,7 @@ def test_sampling_rate_keeps_one_row_in_r():
 def test_equals_keras_element_by_element(n, history, targets, shift, stride, rate, features):
     if targets > history + shift:
         return
-    spec = WindowSpec(history, targets, shift, stride, rate)
+    spec = WindowSpec(history=history, targets=targets, shift=shift, stride=stride, sampling_rate=rate)
     rng = np.random.default_rng(n * 7 + history)
     x = rng.normal(size=(n, features)).astype(np.float32)
     y = rng.normal(size=(n, 2)).astype(np.float32)
@@ -94,7 +94,7 @@ def test_majority_label_and_purity():
 
 
 def test_bad_spec_is_named():
-    with pytest.raises(ValueError, match="window history must be >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"history\n  Input should be greater than or equal to 1"):
         WindowSpec(history=0)
     with pytest.raises(ValueError, match=r"targets \(5\) cannot exceed history \+ shift \(3\)"):
         WindowSpec(history=2, targets=5, shift=1)

@@ -10,27 +10,35 @@ window length; the mel filters are TensorFlow's ``linear_to_mel_weight_matrix``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from pydantic import Field
 
-__all__ = ["FeatureSpec", "MSWC", "spectrogram", "mel_matrix", "log_mel", "mfcc",
+from datalife.common.strict import FrozenModel
+
+__all__ = ["FeatureSpec", "FEATURE_KINDS", "SAMPLE_RATE", "MSWC", "spectrogram", "mel_matrix", "log_mel", "mfcc",
            "tf_spectrogram", "tf_log_mel", "tf_mfcc"]
 
 LOG_OFFSET = 1e-6
 
 
-@dataclass(frozen=True)
-class FeatureSpec:
-    sample_rate: int = 16000
-    window_ms: float = 30.0
-    stride_ms: float = 20.0
-    mel_channels: int = 40
-    fmin: float = 20.0
-    fmax: float = 8000.0
-    power: float = 2.0  # 1: magnitude, 2: power
-    mfcc_count: int = 13
+FEATURE_KINDS = ("spectrogram", "log_mel", "mfcc")
+SAMPLE_RATE = 16000  # MSWC's; the one default of every audio setting that has a sample rate
+
+
+class FeatureSpec(FrozenModel):
+    """The audio settings, declared once: the Transform config's ``audio`` section is this
+    model (plus its input names), the Transform ``preprocessing_fn`` and the augmenter's
+    SpecAugment read it, and the shape of every feature is derived from it."""
+
+    sample_rate: int = Field(SAMPLE_RATE, ge=1000)
+    window_ms: float = Field(30.0, gt=0)
+    stride_ms: float = Field(20.0, gt=0)
+    mel_channels: int = Field(40, ge=1)
+    fmin: float = Field(20.0, ge=0)
+    fmax: float = Field(8000.0, gt=0)
+    power: float = Field(2.0, gt=0)  # 1: magnitude, 2: power
+    mfcc_count: int = Field(13, ge=1)
 
     @property
     def window(self) -> int:
@@ -46,6 +54,20 @@ class FeatureSpec:
 
     def frames(self, samples: int) -> int:
         return max(0, 1 + (samples - self.window) // self.stride)
+
+    def channels(self, kind: str) -> int:
+        """Values per frame of a feature kind (``spectrogram``, ``log_mel`` or ``mfcc``)."""
+        if kind not in FEATURE_KINDS:
+            raise ValueError(f"unknown audio feature {kind!r}; allowed: {', '.join(FEATURE_KINDS)}")
+        return {"spectrogram": self.bins, "log_mel": self.mel_channels, "mfcc": self.mfcc_count}[kind]
+
+    def shape(self, kind: str, samples: int) -> tuple[int, int]:
+        """(frames, channels) of a feature kind for clips of ``samples`` samples."""
+        return self.frames(samples), self.channels(kind)
+
+    def spec(self) -> "FeatureSpec":
+        """Only the feature settings (a config that extends this model has more keys)."""
+        return FeatureSpec(**{k: getattr(self, k) for k in FeatureSpec.model_fields})
 
 
 MSWC = FeatureSpec()

@@ -7,9 +7,18 @@ from math import gcd
 
 import numpy as np
 
-__all__ = ["read_wav", "to_mono_float", "resample", "fix_length", "load_clip"]
+__all__ = ["AudioFileError", "read_wav", "to_mono_float", "resample", "fix_length", "load_clip"]
 
 _INT_SCALE = {np.dtype("int16"): 32768.0, np.dtype("int32"): 2147483648.0}
+
+
+class AudioFileError(ValueError):
+    """An audio file that cannot be used; ``reason`` says why (``unreadable``, ``empty``),
+    so callers classify it by type and reason, never by the message's words."""
+
+    def __init__(self, file: str, reason: str, message: str):
+        self.file, self.reason, self.record, self.field = str(file), reason, None, None
+        super().__init__(f"{file}: {message}")
 
 
 def to_mono_float(data: np.ndarray) -> np.ndarray:
@@ -24,8 +33,8 @@ def to_mono_float(data: np.ndarray) -> np.ndarray:
 
 
 def read_wav(path: str) -> tuple[np.ndarray, int]:
-    """(mono float32 samples, sample rate); ValueError naming the file when it cannot
-    be read or holds no samples."""
+    """(mono float32 samples, sample rate); :class:`AudioFileError` naming the file when
+    it cannot be read or holds no samples."""
     from scipy.io import wavfile
 
     try:
@@ -33,9 +42,9 @@ def read_wav(path: str) -> tuple[np.ndarray, int]:
             warnings.simplefilter("ignore", wavfile.WavFileWarning)
             rate, data = wavfile.read(path)
     except (ValueError, OSError, EOFError) as exc:
-        raise ValueError(f"{path}: not a readable WAV file ({exc})") from None
+        raise AudioFileError(path, "unreadable", f"not a readable WAV file ({exc})") from None
     if data.size == 0:
-        raise ValueError(f"{path}: the WAV file holds no samples")
+        raise AudioFileError(path, "empty", "the WAV file holds no samples")
     return to_mono_float(data), int(rate)
 
 

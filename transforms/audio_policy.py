@@ -13,7 +13,8 @@ from datalife.transforms import audio_augment as A
 from datalife.transforms.augment_ops import _check_range
 from datalife.transforms.augment_random import ExampleRandom
 
-__all__ = ["AudioPolicy", "SpecAugment", "draw", "apply_waveform", "draw_spec", "apply_spec"]
+__all__ = ["AudioPolicy", "SpecAugment", "draw", "apply_waveform", "draw_spec", "apply_spec", "describe",
+           "augment_copy"]
 
 Range = tuple[float, float]
 
@@ -151,3 +152,21 @@ def apply_spec(spec: SpecAugment, bands, features: np.ndarray) -> np.ndarray:
 def describe(policy: AudioPolicy, drawn) -> str:
     return " ".join(f"{policy.ops[i].op}(" + ", ".join(f"{k}={v:.3g}" for k, v in p.items()
                                                       if k not in ("seed", "pick")) + ")" for i, p in drawn)
+
+
+def augment_copy(policy: AudioPolicy, rand: ExampleRandom, rate: int, audio: Optional[np.ndarray] = None,
+                 features: Optional[np.ndarray] = None, noise: Optional[list] = None) -> tuple[dict, str]:
+    """One augmented copy of a clip: ``{"audio": waveform}`` when the policy has waveform
+    ops, ``{"features": masked (frames, channels)}`` when it has SpecAugment, and the
+    drawn ops described (``time_shift(samples=-812) spec_augment(freq=[(3, 5)], time=[])``)."""
+    out, ops = {}, []
+    if policy.ops:
+        drawn = draw(policy, rand, rate)
+        out["audio"] = apply_waveform(policy, drawn, np.asarray(audio, np.float32), noise)
+        ops.append(describe(policy, drawn))
+    if policy.spec_augment is not None:
+        f = np.asarray(features, np.float32)
+        bands = draw_spec(policy.spec_augment, rand, *f.shape)
+        out["features"] = apply_spec(policy.spec_augment, bands, f)
+        ops.append(f"spec_augment(freq={bands[0]}, time={bands[1]})")
+    return out, " ".join(ops)

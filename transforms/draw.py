@@ -6,7 +6,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-__all__ = ["decode_image", "draw_boxes", "tile", "grid", "encode_png"]
+__all__ = ["decode_image", "draw_boxes", "tile", "grid", "encode_png", "figure_png"]
 
 PALETTE = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240),
            (240, 50, 230), (210, 245, 60), (0, 128, 128), (170, 110, 40)]
@@ -60,3 +60,16 @@ def encode_png(rgb: np.ndarray) -> bytes:
     if not ok:
         raise ValueError("PNG encoding failed")
     return png.tobytes()
+
+
+def figure_png(fig, dpi: int = 80) -> bytes:
+    """A matplotlib figure as PNG bytes (the figure is closed)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()

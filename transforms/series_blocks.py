@@ -1,21 +1,114 @@
-"""Windows of one block of one series (pure NumPy): the per-block work of the
-time-series windower.
+"""The time-series windower's logic (pure NumPy): rows with timestamps -> grid rows ->
+blocks -> windows. Its Beam glue only decodes, keys, calls these and encodes.
 
-A series is laid on a regular grid: row index ``i = round((t - t_first) / step)``.
-The windower cuts a series into blocks of ``block_rows`` grid rows; block ``b`` owns
-the windows that *start* in ``[b * B, (b + 1) * B)`` and receives the rows up to
-``(b + 1) * B + span - 1`` that those windows need, so memory per worker is bounded
-by the block, not the series.
+1. :func:`row_seconds` reads a row's time (one column in s, ms or ISO-8601 text, or
+   year/month/day/hour/minute/second parts; UTC) as declared by a :class:`TimestampSpec`;
+2. :func:`grid_index` lays it on the series' regular grid: row index
+   ``i = round((t - t_first) / step)``, or None when the row is further than the
+   tolerance from a grid point;
+3. :func:`blocks_of_row`: the windower cuts a series into blocks of ``block_rows`` grid
+   rows; block ``b`` owns the windows that *start* in ``[b * B, (b + 1) * B)`` and
+   receives the rows up to ``(b + 1) * B + span - 1`` that those windows need, so
+   memory per worker is bounded by the block, not the series;
+4. :func:`block_input` sorts a block's rows and drops repeated grid rows (counted once,
+   by the block that owns the row); :func:`split_end_rows` turns time splits (ISO dates
+   or fractions of the series' range) into grid rows;
+5. :func:`window_block` makes the block's windows (never across a gap, a split boundary
+   or two series), :func:`window_features` their optional features.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal, Mapping, Optional, Sequence, Union
 
 import numpy as np
+from pydantic import model_validator
 
+from datalife.common.strict import StrictModel
 from datalife.transforms.windows import WindowSpec, majority_labels, make_windows
 
-__all__ = ["blocks_of_row", "BlockInput", "window_block", "window_features", "days_from_civil"]
+__all__ = ["TimestampSpec", "TIME_PARTS", "row_seconds", "to_number", "grid_index", "split_end_rows",
+           "blocks_of_series", "blocks_of_row", "BlockInput", "block_input", "owned_rows", "window_block", "window_features",
+           "days_from_civil"]
+
+TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
+
+
+class TimestampSpec(StrictModel):
+    """Either one ``column`` (seconds, milliseconds or ISO-8601 text) or ``parts``
+    mapping year/month/day/hour/minute/second to columns (UTC)."""
+
+    column: Optional[str] = None
+    unit: Literal["s", "ms", "iso"] = "s"
+    parts: Optional[dict[str, str]] = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.column is None) == (self.parts is None):
+            raise ValueError("give exactly one of 'column' or 'parts'")
+        if self.parts is not None:
+            unknown = sorted(set(self.parts) - set(TIME_PARTS))
+            if unknown or not {"year", "month", "day"} <= set(self.parts):
+                raise ValueError(f"parts needs year, month, day (and may have hour, minute, second); "
+                                 f"unknown: {unknown}")
+        return self
+
+    def columns(self) -> list[str]:
+        return [self.column] if self.column else list(self.parts.values())
+
+
+def _iso_seconds(text: str) -> float:
+    dt = datetime.fromisoformat(str(text))
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def row_seconds(row: Mapping, ts: TimestampSpec) -> Optional[float]:
+    """Seconds since 1970 (UTC) of a row ``{column: plain value}``; None when absent."""
+    if ts.column:
+        v = row.get(ts.column)
+        if v is None:
+            return None
+        if ts.unit == "iso":
+            return _iso_seconds(v)
+        return float(v) / (1000.0 if ts.unit == "ms" else 1.0)
+    p = {k: row.get(c) for k, c in ts.parts.items()}
+    if any(p.get(k) is None for k in ("year", "month", "day")):
+        return None
+    days = int(days_from_civil(p["year"], p["month"], p["day"]))
+    return float(days * 86400 + int(p.get("hour") or 0) * 3600 + int(p.get("minute") or 0) * 60
+                 + float(p.get("second") or 0))
+
+
+def to_number(v) -> float:
+    """A feature value as a float; NaN (missing) for None, lists and non-numbers."""
+    if v is None or isinstance(v, list):
+        return math.nan
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def grid_index(t: float, t_first: float, step_seconds: float, tolerance_seconds: float) -> Optional[int]:
+    """The grid row of time ``t`` (``round((t - t_first) / step)``), or None when ``t`` is
+    further than the tolerance from that grid point (the row is off the grid)."""
+    idx = int(round((t - t_first) / step_seconds))
+    if abs(t - (t_first + idx * step_seconds)) > tolerance_seconds + 1e-9:
+        return None
+    return idx
+
+
+def split_end_rows(untils: Sequence[Union[float, str]], t_first: float, t_last: float,
+                   step_seconds: float) -> np.ndarray:
+    """Exclusive end grid row of every split but the last, for one series: ``until`` is a
+    fraction of the series' time range or an ISO date (UTC when no zone is given)."""
+    ends = []
+    for until in untils:
+        end_t = t_first + until * (t_last - t_first) if isinstance(until, float) else _iso_seconds(until)
+        ends.append(math.ceil((end_t - t_first) / step_seconds - 1e-9))
+    return np.array(ends, dtype=np.int64)
 
 
 def days_from_civil(y, m, d):
@@ -27,6 +120,12 @@ def days_from_civil(y, m, d):
     doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     return era * 146097 + doe - 719468
+
+
+def blocks_of_series(last_idx: int, block_rows: int) -> range:
+    """Every block of a series whose last grid row is ``last_idx``: each is windowed, even
+    one no row falls in (its windows are all gaps, and are counted as such)."""
+    return range(last_idx // block_rows + 1)
 
 
 def blocks_of_row(idx: int, span: int, block_rows: int) -> range:
@@ -43,6 +142,29 @@ class BlockInput:
     targets: np.ndarray | None  # [n, G]
     labels: np.ndarray | None  # [n] class ids
     last_idx: int  # the series' last grid row
+
+
+def block_input(block: int, rows: Sequence[tuple], block_rows: int, last_idx: int, n_features: int,
+                n_targets: int, vocab: Optional[Sequence[str]] = None) -> tuple[BlockInput, int]:
+    """A block's rows ``(grid row, features, targets, label)`` (any order, any repeats) ->
+    the block's input, and how many rows were repeats of a grid row this block owns
+    (the first of a grid row's rows in sorted order is kept; a repeat is counted only
+    by the block that owns the row, so it is counted once)."""
+    rows = sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3] or ""))
+    idx = np.array([r[0] for r in rows], dtype=np.int64)
+    first = np.ones(len(idx), bool)
+    first[1:] = idx[1:] != idx[:-1]
+    duplicates = int((~first & (idx // block_rows == block)).sum())
+    rows = [r for r, keep in zip(rows, first) if keep]
+    values = np.array([r[1] for r in rows], dtype=np.float64).reshape(len(rows), n_features)
+    targets = np.array([r[2] for r in rows], dtype=np.float64).reshape(len(rows), n_targets) if n_targets else None
+    labels = np.array([vocab.index(r[3]) for r in rows], dtype=np.int64) if vocab is not None else None
+    return BlockInput(block, idx[first], values, targets, labels, last_idx), duplicates
+
+
+def owned_rows(idx: np.ndarray, block: int, block_rows: int) -> int:
+    """How many of these (unique) grid rows the block owns."""
+    return int((np.asarray(idx) // block_rows == block).sum())
 
 
 @dataclass

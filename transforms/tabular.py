@@ -18,10 +18,9 @@ features are copied unchanged (they must have no missing values).
 """
 from __future__ import annotations
 
-import tensorflow as tf
-import tensorflow_transform as tft
+import importlib
 
-from datalife.pipeline.config import FeatureSpec, TransformConfig
+from datalife.transforms.transform_config import FeatureTransform, TransformConfig
 
 __all__ = ["preprocessing_fn", "output_names", "CROSS_SEPARATOR"]
 
@@ -29,14 +28,24 @@ CROSS_SEPARATOR = "_x_"
 MEDIAN_EPSILON = 1e-4
 
 
+class _OnFirstUse:
+    """A module imported on first attribute access: TensorFlow and tf.Transform load
+    when Transform runs ``preprocessing_fn``, not when this module is imported (the CLI's
+    ``check`` reads :func:`output_names` without them)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+tf = _OnFirstUse("tensorflow")
+tft = _OnFirstUse("tensorflow_transform")
+
+
 def output_names(config: TransformConfig) -> list[str]:
-    names = [*config.features, *(c.output_name for c in config.crosses), *config.passthrough]
-    for wind in config.wind_vectors:
-        names += [f"{wind.name}_x", f"{wind.name}_y"]
-    if config.time_signals:
-        names += [f"{p}_{f}" for p in config.time_signals.periods for f in ("sin", "cos")]
-        names += [config.time_signals.output] if config.time_signals.output else []
-    return names
+    return config.output_names()
 
 
 SECONDS = {"day": 86400.0, "year": 365.2425 * 86400.0}
@@ -133,7 +142,7 @@ def _most_frequent(values):
     return tf.cast(tf.reduce_min(tf.boolean_mask(numbers, best)), values.dtype)
 
 
-def _impute(name: str, dense, present, spec: FeatureSpec):
+def _impute(name: str, dense, present, spec: FeatureTransform):
     if spec.impute is None:
         return dense
     present_values = tf.boolean_mask(dense, present)
@@ -157,7 +166,7 @@ def _impute(name: str, dense, present, spec: FeatureSpec):
     return tf.where(present, dense, fill)
 
 
-def _apply_op(name: str, x, spec: FeatureSpec):
+def _apply_op(name: str, x, spec: FeatureTransform):
     if spec.scale is not None:
         if _is_string(x):
             raise ValueError(f"feature {name!r}: scale {spec.scale!r} needs numbers, the feature holds strings")

@@ -18,30 +18,30 @@ both truncated to the windows whose whole span fits in the series.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from pydantic import Field, model_validator
+
+from datalife.common.strict import FrozenModel
 
 __all__ = ["WindowSpec", "window_starts", "make_windows", "majority_labels"]
 
 
-@dataclass(frozen=True)
-class WindowSpec:
-    history: int
-    targets: int = 1
-    shift: int = 1
-    stride: int = 1
-    sampling_rate: int = 1
+class WindowSpec(FrozenModel):
+    """A window in sampled steps (see the module docstring); validated when built, so a
+    config that embeds it (the windower's ``window``) fails with the rule named."""
 
-    def __post_init__(self):
-        for name in ("history", "stride", "sampling_rate"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"window {name} must be >= 1, got {getattr(self, name)}")
-        if self.shift < 0 or self.targets < 0:
-            raise ValueError(f"window shift and targets must be >= 0, got {self.shift}, {self.targets}")
+    history: int = Field(ge=1)
+    targets: int = Field(1, ge=0)
+    shift: int = Field(1, ge=0)
+    stride: int = Field(1, ge=1)
+    sampling_rate: int = Field(1, ge=1)
+
+    @model_validator(mode="after")
+    def _targets_fit(self):
         if self.targets > self.history + self.shift:
             raise ValueError(f"targets ({self.targets}) cannot exceed history + shift ({self.history + self.shift})")
+        return self
 
     @property
     def steps(self) -> int:

@@ -1,5 +1,7 @@
 """Beam DoFn of the audio augmenter: a batch of serialized examples of one split ->
-originals and augmented copies (augmented splits) or the same examples (others)."""
+originals and augmented copies (augmented splits) or the same examples (others). It
+decodes, keys, calls the core (``transforms.audio_policy.augment_copy``) and encodes;
+it imports neither TensorFlow nor TFX."""
 from __future__ import annotations
 
 import glob
@@ -7,17 +9,17 @@ import hashlib
 import os
 from collections import Counter
 
-import apache_beam as beam
 import numpy as np
 from apache_beam import pvalue
 
+from datalife.common.codec import Columns, add_features
+from datalife.common.strict import seed_or_default
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
-from datalife.components.record_io import Columns
-from datalife.tfrecords import encode_example
-from datalife.transforms.audio_policy import apply_spec, apply_waveform, describe, draw, draw_spec
+from datalife.components.beam_glue import ConfigDoFn
+from datalife.transforms.audio_policy import augment_copy
 from datalife.transforms.augment_random import ExampleRandom
 
-__all__ = ["AugmentAudio", "COUNTS", "augment_one", "load_noise"]
+__all__ = ["AugmentAudio", "COUNTS", "load_noise"]
 
 COUNTS = "counts"
 
@@ -30,65 +32,61 @@ def load_noise(cfg: AudioAugmenterConfig) -> list:
     clips = []
     for path in sorted(glob.glob(os.path.join(cfg.noise_dir, "*.wav"))):
         x, rate = read_wav(path)
-        clips.append(resample(x, rate, cfg.sample_rate))
+        clips.append(resample(x, rate, cfg.feature_spec().sample_rate))
     if not clips:
         raise ValueError(f"{cfg.noise_dir}: no WAV noise clips")
     return clips
 
 
-def augment_one(raw: bytes, audio, features, cfg: AudioAugmenterConfig, policy, noise, counts: Counter) -> list:
-    key = hashlib.sha256(raw).hexdigest()
-    out = [raw + encode_example({"augment/copy": ("int", [0]), "augment/ops": ("bytes", [b""])})] \
-        if cfg.keep_originals else []
-    counts["originals_out"] += int(cfg.keep_originals)
-    for copy in range(1, cfg.copies + 1):
-        rand = ExampleRandom(cfg.seed, key, copy)
-        feats, ops = {"augment/copy": ("int", [copy])}, []
-        if policy.ops:
-            drawn = draw(policy, rand, cfg.sample_rate)
-            x = apply_waveform(policy, drawn, np.asarray(audio, np.float32), noise)
-            feats[cfg.audio_feature] = ("float", x.tolist())
-            ops.append(describe(policy, drawn))
-        if policy.spec_augment is not None:
-            f = np.asarray(features, np.float32).reshape(cfg.features_shape)
-            bands = draw_spec(policy.spec_augment, rand, *cfg.features_shape)
-            feats[cfg.features_field] = ("float", apply_spec(policy.spec_augment, bands, f).ravel().tolist())
-            ops.append(f"spec_augment(freq={bands[0]}, time={bands[1]})")
-        feats["augment/ops"] = ("bytes", [" ".join(ops).encode()])
-        out.append(raw + encode_example(feats))
-        counts["copies_out"] += 1
-    return out
-
-
-class AugmentAudio(beam.DoFn):
-    def __init__(self, config_json: str):
-        self.config_json = config_json
+class AugmentAudio(ConfigDoFn):
+    config_type = AudioAugmenterConfig
 
     def setup(self):
-        self.cfg = AudioAugmenterConfig.model_validate_json(self.config_json)
+        super().setup()
         self.policy = self.cfg.policy()
         self.noise = load_noise(self.cfg)
+        self.seed = seed_or_default(self.cfg.seed)
+
+    def _copies(self, split: str, raws: list, counts: Counter):
+        """(original bytes, features to add) for every output of the batch."""
+        cfg, policy = self.cfg, self.policy
+        cols = Columns(raws)
+        audio = cols.values(cfg.audio_feature) if policy.ops else [None] * len(raws)
+        feats = cols.values(cfg.features_field) if policy.spec_augment else [None] * len(raws)
+        rate = cfg.feature_spec().sample_rate
+        for i, raw in enumerate(raws):
+            if policy.ops and not audio[i]:
+                raise ValueError(f"[{split}] an example has no {cfg.audio_feature!r} feature")
+            shape = cfg.features_shape(len(feats[i] or [])) if policy.spec_augment else None
+            counts["clips_augmented"] += 1
+            if cfg.keep_originals:
+                counts["originals_out"] += 1
+                yield raw, {"augment/copy": 0, "augment/ops": b""}
+            key = hashlib.sha256(raw).hexdigest()
+            for copy in range(1, cfg.copies + 1):
+                out, ops = augment_copy(policy, ExampleRandom(self.seed, key, copy), rate, audio[i],
+                                        None if shape is None else np.reshape(feats[i], shape), self.noise)
+                extra = {"augment/copy": copy, "augment/ops": ops}
+                if "audio" in out:
+                    extra[cfg.audio_feature] = out["audio"]
+                if "features" in out:
+                    extra[cfg.features_field] = out["features"]
+                counts["copies_out"] += 1
+                yield raw, extra
 
     def process(self, item):
         split, raws = item
-        cfg, counts = self.cfg, Counter(clips_in=len(raws))
-        if split not in cfg.splits:
+        counts = Counter(clips_in=len(raws))
+        if split not in self.cfg.splits:
             counts["passed_through"] += len(raws)
             for raw in raws:
                 yield pvalue.TaggedOutput(split, raw)
         else:
-            cols = Columns(raws)
-            audio = cols.raw_column(cfg.audio_feature) if self.policy.ops else [None] * len(raws)
-            feats = cols.raw_column(cfg.features_field) if self.policy.spec_augment else [None] * len(raws)
-            n_features = cfg.features_shape[0] * cfg.features_shape[1]
-            for i, raw in enumerate(raws):
-                if self.policy.ops and (audio[i] is None or not audio[i][1]):
-                    raise ValueError(f"[{split}] an example has no {cfg.audio_feature!r} feature")
-                if self.policy.spec_augment and (feats[i] is None or len(feats[i][1]) != n_features):
-                    raise ValueError(f"[{split}] {cfg.features_field!r} must hold {cfg.features_shape} = "
-                                     f"{n_features} values")
-                counts["clips_augmented"] += 1
-                for out in augment_one(raw, audio[i][1] if audio[i] else None, feats[i][1] if feats[i] else None,
-                                       cfg, self.policy, self.noise, counts):
-                    yield pvalue.TaggedOutput(split, out)
+            pairs = list(self._copies(split, raws, counts))
+            names = list(dict.fromkeys(k for _, extra in pairs for k in extra))
+            kinds = {"augment/copy": "int", "augment/ops": "bytes", self.cfg.audio_feature: "float",
+                     self.cfg.features_field: "float"}
+            for out in add_features([raw for raw, _ in pairs], {k: [e.get(k) for _, e in pairs] for k in names},
+                                    kinds):
+                yield pvalue.TaggedOutput(split, out)
         yield pvalue.TaggedOutput(COUNTS, (split, dict(counts)))

@@ -1,30 +1,30 @@
 """Beam DoFn of the audio ExampleGen: one WAV file -> one example on its split, or a
-quarantine entry (unreadable, empty, unlabeled)."""
+quarantined record (unreadable, empty, unlabeled). Imports neither TensorFlow nor TFX."""
 from __future__ import annotations
 
 import csv
 import os
 import re
 
-import apache_beam as beam
 from apache_beam import pvalue
 
+from datalife.common.codec import encode_example
+from datalife.common.quarantine import quarantine_record
+from datalife.common.splits import split_of_text
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
-from datalife.splits import split_of_text
-from datalife.tfrecords import encode_example
-from datalife.transforms.audio_io import load_clip
+from datalife.components.beam_glue import ConfigDoFn
+from datalife.transforms.audio_io import AudioFileError, load_clip
 
-__all__ = ["ReadClip", "COUNTS", "PROBLEMS"]
+__all__ = ["ReadClip", "COUNTS", "QUARANTINE"]
 
-COUNTS, PROBLEMS = "counts", "problems"
+COUNTS, QUARANTINE = "counts", "quarantine"
 
 
-class ReadClip(beam.DoFn):
-    def __init__(self, config_json: str):
-        self.config_json = config_json
+class ReadClip(ConfigDoFn):
+    config_type = AudioExampleGenConfig
 
     def setup(self):
-        self.cfg = AudioExampleGenConfig.model_validate_json(self.config_json)
+        super().setup()
         self.labels = None
         if self.cfg.labels_csv:
             with open(self.cfg.labels_csv, newline="") as f:
@@ -38,21 +38,20 @@ class ReadClip(beam.DoFn):
         m = self.label_re.search(os.path.basename(rel))
         return m.group("label") if m else None
 
+    def _quarantine(self, rel: str, reason: str, message: str):
+        yield pvalue.TaggedOutput(COUNTS, {"files_in": 1, "files_quarantined": 1, f"quarantined_{reason}": 1})
+        yield pvalue.TaggedOutput(QUARANTINE, quarantine_record(rel, reason, message))
+
     def process(self, rel: str):
         cfg = self.cfg
         label = self._label(rel)
-        problem = None
         if label is None:
-            problem = ("no_label", f"{rel}: no label (label_pattern / labels_csv does not match)")
-        else:
-            try:
-                clip, rate, n = load_clip(os.path.join(cfg.input, rel), cfg.sample_rate, cfg.seconds)
-            except ValueError as exc:
-                kind = "empty" if "no samples" in str(exc) else "unreadable"
-                problem = (kind, str(exc).replace(cfg.input + os.sep, ""))
-        if problem:
-            yield pvalue.TaggedOutput(COUNTS, {"files_in": 1, "files_quarantined": 1, f"quarantined_{problem[0]}": 1})
-            yield pvalue.TaggedOutput(PROBLEMS, {"file": rel, "kind": problem[0], "message": problem[1]})
+            yield from self._quarantine(rel, "no_label", f"{rel}: no label (label_pattern / labels_csv does not match)")
+            return
+        try:
+            clip, rate, n = load_clip(os.path.join(cfg.input, rel), cfg.sample_rate, cfg.seconds)
+        except AudioFileError as exc:
+            yield from self._quarantine(rel, exc.reason, str(exc).replace(cfg.input + os.sep, ""))
             return
         m = self.group_re.search(os.path.basename(rel)) if self.group_re else None
         split = split_of_text(m.group("group") if m else rel, cfg.splits)
@@ -60,6 +59,5 @@ class ReadClip(beam.DoFn):
                                            "trimmed": int(n * cfg.sample_rate / rate > cfg.samples),
                                            "padded": int(n * cfg.sample_rate / rate < cfg.samples)})
         yield pvalue.TaggedOutput(split, encode_example({
-            "audio": ("float", clip.tolist()), "sample_rate": ("int", [cfg.sample_rate]),
-            "label": ("bytes", [label.encode()]), "source_file": ("bytes", [rel.encode()]),
-            "original_sample_rate": ("int", [rate]), "original_samples": ("int", [n])}))
+            "audio": clip, "sample_rate": cfg.sample_rate, "label": label, "source_file": rel,
+            "original_sample_rate": rate, "original_samples": n}))

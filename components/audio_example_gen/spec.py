@@ -4,22 +4,26 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-__all__ = ["AudioExampleGenConfig"]
+from datalife.common.accounting import Rule
+from datalife.common.strict import HashSplits, StrictModel, default_splits
+from datalife.transforms.audio_features import SAMPLE_RATE
+
+__all__ = ["AudioExampleGenConfig", "RULES"]
+
+RULES = [Rule("files_in", ("clips_out", "files_quarantined"))]
 
 
-class AudioExampleGenConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AudioExampleGenConfig(StrictModel):
     input: str  # a folder of WAV files
     pattern: str = "**/*.wav"  # glob under input
     label_pattern: Optional[str] = None  # regex on the file name with a group named 'label'
     labels_csv: Optional[str] = None  # or a CSV with columns file,label (file relative to input)
     group_pattern: Optional[str] = None  # regex group 'group' (e.g. the speaker): one group, one split
-    sample_rate: int = Field(16000, ge=1000, le=192000)
+    sample_rate: int = Field(SAMPLE_RATE, ge=1000, le=192000)  # the clips' rate (transform.audio follows it)
     seconds: float = Field(1.0, gt=0, le=60)
-    splits: dict[str, int] = Field(default_factory=lambda: {"train": 4, "eval": 1})
+    splits: HashSplits = Field(default_factory=default_splits)
 
     @field_validator("label_pattern", "group_pattern")
     @classmethod
@@ -39,8 +43,6 @@ class AudioExampleGenConfig(BaseModel):
     def _check(self):
         if (self.label_pattern is None) == (self.labels_csv is None):
             raise ValueError("give exactly one of 'label_pattern' or 'labels_csv'")
-        if not self.splits or any(v <= 0 for v in self.splits.values()):
-            raise ValueError(f"'splits' maps split names to positive hash-bucket counts, got {self.splits}")
         return self
 
     @property

@@ -1,123 +1,95 @@
 """The image augmenter's Beam graph and its report (counts, originals beside copies)."""
 from __future__ import annotations
 
-import html
+import hashlib
 import json
-from collections import Counter
 
 import apache_beam as beam
-import tensorflow as tf
 
-from datalife.components.examples_beam import mark_examples, read_split_batches, write_split
-from datalife.components.image_augmenter.beam_glue import COUNTS, PROBLEMS, Augment, rows_of
+from datalife.common.accounting import check_accounting, sum_counts
+from datalife.components.examples_beam import (gather, read_gathered, read_split_batches, same_splits,
+                                               split_records, write_split)
+from datalife.components.image_augmenter.beam_glue import COUNTS, QUARANTINE, Augment
 from datalife.components.image_augmenter.spec import AugmenterConfig
+from datalife.components.report import Picture, draw_pictures, write_report
 
-__all__ = ["run", "check_accounting"]
+__all__ = ["run"]
 
-
-def check_accounting(split_counts: dict, cfg: AugmenterConfig) -> None:
-    c = Counter(split_counts)
-    if c["passed_through"]:
-        ok = c["images_in"] == c["passed_through"]
-    else:
-        ok = (c["images_in"] == c["images_augmented"] + c["images_quarantined"]
-              and c["copies_out"] == cfg.copies * c["images_augmented"]
-              and c["originals_out"] == (c["images_augmented"] if cfg.keep_originals else 0)
-              and c["copy_boxes_in"] == c["copy_boxes_out"] + c["copy_boxes_dropped"])
-    if not ok:
-        raise AssertionError(f"augmenter accounting broken: {dict(c)}")
+SCAN_LIMIT = 20_000  # output records searched for the sample originals' copies
 
 
-def _report(counts_list, problems, cfg: AugmenterConfig, uri: str) -> None:
-    counts = {}
-    for split, c in counts_list:
-        counts.setdefault(split, Counter()).update(c)
-    for c in counts.values():
-        check_accounting(c, cfg)
-    summary = {"counts": {s: dict(c) for s, c in sorted(counts.items())},
-               "problems": [{**p, "filename": p["filename"].decode("utf-8", "replace")
-                             if isinstance(p["filename"], bytes) else p["filename"]} for p in problems],
-               "config": json.loads(cfg.model_dump_json())}
-    tf.io.gfile.makedirs(uri)
-    with tf.io.gfile.GFile(f"{uri}/report.json", "w") as f:
-        f.write(json.dumps(summary, indent=2, sort_keys=True))
-    keys = sorted({k for c in counts.values() for k in c})
-    rows = "".join(f"<tr><th>{html.escape(s)}</th>" + "".join(f"<td>{c.get(k, 0)}</td>" for k in keys) + "</tr>"
-                   for s, c in sorted(counts.items()))
-    issues = "".join(f"<li>[{html.escape(p['split'])}] {html.escape(str(p['filename']))}: "
-                     f"{html.escape(p['message'])}</li>" for p in summary["problems"][:100])
-    with tf.io.gfile.GFile(f"{uri}/report.html", "w") as f:
-        f.write("<!doctype html><html><head><meta charset='utf-8'><title>Image augmentation</title></head><body>"
-                "<h1>Image augmentation</h1><table border='1' cellpadding='3'><tr><th></th>"
-                + "".join(f"<th>{html.escape(k)}</th>" for k in keys) + f"</tr>{rows}</table>"
-                f"<p>policy: <code>{html.escape(json.dumps(cfg.policy))}</code>, {cfg.copies} cop(ies) per image</p>"
-                "<h2>Originals (left) beside their augmented copies</h2>"
-                f"<img src='samples.png' alt='originals beside augmented copies'><h2>Quarantined</h2><ul>{issues}</ul>"
-                "</body></html>")
+def _tile(raw: bytes, cfg: AugmenterConfig):
+    """One example drawn with its boxes (RGB tile), from its serialized bytes."""
+    import numpy as np
+
+    from datalife.common.codec import Columns
+    from datalife.transforms.draw import decode_image, draw_boxes, tile
+
+    cols = Columns([raw])
+    image = decode_image(cols.values(cfg.image_feature)[0][0])
+    h, w = image.shape[:2]
+    boxes = np.stack([np.asarray(cols.values(k)[0] or [], float) for k in cfg.box_features], axis=1).reshape(-1, 4)
+    labels = cols.values("image/object/class/label")[0] or [0] * len(boxes)
+    return tile(draw_boxes(image, boxes * [w, h, w, h], labels), 160)
 
 
-def _samples(examples, split: str, cfg: AugmenterConfig, uri: str) -> None:
-    """Recompute the first examples' copies (the draws are deterministic) and draw them."""
-    from tfx.types import artifact_utils
+def _samples(examples, augmented, cfg: AugmenterConfig) -> bytes:
+    """The first decodable originals of the first augmented split beside the copies the
+    component wrote (a copy is its original's bytes with features appended, so its
+    bytes start with the original's)."""
+    from datalife.common.codec import Columns
+    from datalife.components.image_augmenter.beam_glue import rows_of
+    from datalife.transforms.augment_image_example import decode_image_example
+    from datalife.transforms.draw import encode_png, grid
 
-    from datalife.components.image_augmenter.core import decode
-    from datalife.tfrecords import iter_tfrecords
-    from datalife.transforms.augment_policy import apply, draw
-    from datalife.transforms.augment_random import ExampleRandom
-    from datalife.transforms.draw import draw_boxes, encode_png, grid, tile
-
-    import hashlib
-
-    import cv2
-
-    files = sorted(tf.io.gfile.glob(f"{artifact_utils.get_split_uri([examples], split)}/*"))
-    raws = []
-    for path in files:
-        for raw in iter_tfrecords(path):
-            raws.append(raw)
-            if len(raws) == cfg.sample_images:
-                break
-        if len(raws) == cfg.sample_images:
-            break
-    policy, tiles = cfg.parsed_policy(), []
-    for raw, (row, _) in zip(raws, rows_of(raws, cfg)):
+    split, shown = cfg.splits[0], min(cfg.copies, 3)
+    originals = []
+    for raw in split_records(examples.uri, split, limit=SCAN_LIMIT):
         try:
-            dec = decode(row, cfg)
+            decode_image_example(rows_of(Columns([raw]), cfg)[0], cfg)
         except ValueError:
             continue
-        ids = list(row.get("image/object/class/label") or [0] * len(dec.boxes))
-        rgb = lambda im: cv2.cvtColor(im, cv2.COLOR_BGR2RGB) if im.ndim == 3 else im  # noqa: E731
-        tiles.append(tile(draw_boxes(rgb(dec.image), dec.boxes, ids), 160))
-        key = hashlib.sha256(raw).hexdigest()
-        for copy in range(1, min(cfg.copies, 3) + 1):
-            res = apply(policy, draw(policy, ExampleRandom(cfg.seed, key, copy), *dec.image.shape[:2]),
-                        dec.image, dec.boxes, None, cfg.min_visibility)
-            tiles.append(tile(draw_boxes(rgb(res.image), res.boxes, [ids[k] for k in res.keep]), 160))
-    with tf.io.gfile.GFile(f"{uri}/samples.png", "wb") as f:
-        f.write(encode_png(grid(tiles, cols=1 + min(cfg.copies, 3))))
+        originals.append(raw)
+        if len(originals) == cfg.sample_images:
+            break
+    by_prefix = {(len(o), hashlib.sha256(o).digest()): i for i, o in enumerate(originals)}
+    lengths = sorted({len(o) for o in originals})
+    copies: dict[int, dict[int, bytes]] = {i: {} for i in range(len(originals))}
+    for raw in split_records(augmented.uri, split, limit=SCAN_LIMIT):
+        for n in lengths:
+            i = by_prefix.get((n, hashlib.sha256(raw[:n]).digest())) if len(raw) > n else None
+            if i is not None:
+                copy = Columns([raw]).values("augment/copy")[0][0]
+                if 0 < copy <= shown:
+                    copies[i][copy] = raw
+        if all(len(c) == shown for c in copies.values()):
+            break
+    tiles = []
+    for i, original in enumerate(originals):
+        if len(copies[i]) == shown:
+            tiles += [_tile(original, cfg)] + [_tile(copies[i][k], cfg) for k in sorted(copies[i])]
+    return encode_png(grid(tiles, cols=1 + shown))
 
 
 def run(examples, augmented, report, config_json: str, pipeline) -> None:
-    from tfx.types import artifact_utils
-
     cfg = AugmenterConfig.model_validate_json(config_json)
-    splits = artifact_utils.decode_split_names(examples.split_names)
-    missing = sorted(set(cfg.splits) - set(splits))
-    if missing:
-        raise ValueError(f"image_augmenter: splits {missing} are not in the input (it has {splits})")
-    mark_examples(augmented, splits)
+    splits = same_splits(examples, augmented, cfg.splits, "image_augmenter")
     with pipeline as p:
         out = (read_split_batches(p, examples, splits, batch_size=cfg.batch_size)
-               | beam.ParDo(Augment(config_json)).with_outputs(COUNTS, PROBLEMS, *splits))
+               | beam.ParDo(Augment(config_json)).with_outputs(COUNTS, QUARANTINE, *splits))
         for s in splits:
             write_split(out[s], augmented, s)
-        counts = out[COUNTS] | "CountsList" >> beam.combiners.ToList()
-        problems = out[PROBLEMS] | "ProblemsList" >> beam.combiners.ToList()
-        _ = counts | beam.Map(_report, beam.pvalue.AsSingleton(problems), cfg, report.uri)
-    if cfg.sample_images:
-        try:
-            _samples(examples, cfg.splits[0], cfg, report.uri)
-        except Exception as exc:  # a report picture must never fail the run; say why it is missing
-            import logging
-
-            logging.warning("image_augmenter report: no samples.png: %s", exc)
+        gather(out[COUNTS] | beam.CombinePerKey(sum_counts), report.uri, "counts")
+        gather(out[QUARANTINE], report.uri, "quarantine")
+    counts = dict(sorted((split, c) for split, c in read_gathered(report.uri, "counts")))
+    quarantine = read_gathered(report.uri, "quarantine")
+    rules = cfg.rules()
+    checked = {s: check_accounting(c, rules, component=f"image_augmenter [{s}]") for s, c in counts.items()}
+    pictures = draw_pictures({"samples.png": lambda: _samples(examples, augmented, cfg)} if cfg.sample_images else {})
+    write_report(report.uri, "Image augmentation",
+                 {"counts": counts, "config": json.loads(cfg.model_dump_json())},
+                 sections=[("Counts per split", counts),
+                           ("Policy", {"policy": cfg.policy, "copies per image": cfg.copies}),
+                           ("Originals (left) beside their augmented copies",
+                            Picture("samples.png", "originals beside augmented copies"))],
+                 pictures=pictures, quarantine=quarantine, accounting=(rules, checked))

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from typing import Any, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from datalife.splits import refuse_eval_splits
+from datalife.common.accounting import Rule
+from datalife.common.splits import refuse_eval_splits
+from datalife.common.strict import StrictModel
 
 __all__ = ["AugmenterConfig"]
 
 TFOD_BOXES = [f"image/object/bbox/{k}" for k in ("xmin", "ymin", "xmax", "ymax")]
 
 
-class AugmenterConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AugmenterConfig(StrictModel):
     policy: Union[str, list[dict[str, Any]]] = "detection"  # a named policy or a list of ops
     copies: int = Field(1, ge=1, le=100)  # augmented copies per image
     keep_originals: bool = True
@@ -41,6 +41,14 @@ class AugmenterConfig(BaseModel):
     @classmethod
     def _splits(cls, v):
         return refuse_eval_splits(v)
+
+    def rules(self) -> list[Rule]:
+        """Per split: every image augmented, quarantined or passed through; copies,
+        originals and the copies' boxes as configured."""
+        return [Rule("images_in", ("images_augmented", "images_quarantined", "passed_through")),
+                Rule("copies_out", ("images_augmented",), times=self.copies),
+                Rule("originals_out", ("images_augmented",) if self.keep_originals else ()),
+                Rule("copy_boxes_in", ("copy_boxes_out", "copy_boxes_dropped"))]
 
     def parsed_policy(self):
         from datalife.transforms.augment_policy import parse_policy

@@ -3,25 +3,25 @@ from __future__ import annotations
 
 import os
 
-import apache_beam as beam
 from apache_beam import pvalue
 
+from datalife.common.splits import split_of
+from datalife.components.beam_glue import ConfigDoFn
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.labeling.formats import get_format
 from datalife.labeling.formats.base import AnnotationError, Quarantined
-from datalife.labeling.unify import REFUSED, encode_unified, problem, quarantine_outcome, split_of, unify_record
+from datalife.labeling.unify import REFUSED, encode_unified, problem, quarantine_outcome, unify_record
 
-__all__ = ["ParseFile", "Unify", "COUNTS", "PROBLEMS", "REFUSED"]
+__all__ = ["ParseFile", "Unify", "COUNTS", "QUARANTINE", "NOTES", "REFUSED"]
 
-COUNTS, PROBLEMS = "counts", "problems"
+COUNTS, QUARANTINE, NOTES = "counts", "quarantine", "notes"
 
 
-class _WithConfig(beam.DoFn):
-    def __init__(self, config_json: str):
-        self.config_json = config_json
+class _WithConfig(ConfigDoFn):
+    config_type = LabelUnifierConfig
 
     def setup(self):
-        self.cfg = LabelUnifierConfig.model_validate_json(self.config_json)
+        super().setup()
         self.canon = self.cfg.canonical()
         self.sources = [self.cfg.source(i) for i in range(len(self.cfg.sources))]
 
@@ -38,8 +38,7 @@ def _relative(where: str, base: str) -> str:
 def _problem(p: dict, base: str) -> dict:
     """A quarantine record with the annotation file relative to its source (errors
     raised in error mode keep the full path)."""
-    return {**p, "file": _relative(p["file"], base), "annotation": _relative(p["annotation"], base),
-            "message": p["message"].replace(base + os.sep, "")}
+    return {**p, "file": _relative(p["file"] or "", base) or None, "message": p["message"].replace(base + os.sep, "")}
 
 
 class ParseFile(_WithConfig):
@@ -58,15 +57,15 @@ class ParseFile(_WithConfig):
                 raise
             yield pvalue.TaggedOutput(COUNTS, (s.name, {"files_in": 1, "files_quarantined": 1,
                                                         f"quarantined_{exc.reason}": 1}))
-            yield pvalue.TaggedOutput(PROBLEMS, _problem(problem(exc, s.name), base))
+            yield pvalue.TaggedOutput(QUARANTINE, _problem(problem(exc, s.name), base))
             return
         yield pvalue.TaggedOutput(COUNTS, (s.name, {"files_in": 1}))
         for item in items:
             if isinstance(item, Quarantined):  # a record its reader set aside: counted here
                 outcome = quarantine_outcome(item, self.sources[i], self.canon)
                 yield pvalue.TaggedOutput(COUNTS, (s.name, dict(outcome.counts)))
-                for p in outcome.problems:
-                    yield pvalue.TaggedOutput(PROBLEMS, _problem(p, base))
+                for p in outcome.quarantined:
+                    yield pvalue.TaggedOutput(QUARANTINE, _problem(p, base))
                 continue
             yield i, item
 
@@ -81,8 +80,10 @@ class Unify(_WithConfig):
         base = _base(self.cfg.sources[i])
         outcome = unify_record(rec, self.sources[i], self.canon, fmt.NATIVE, fmt.ORIGIN)
         yield pvalue.TaggedOutput(COUNTS, (self.sources[i].name, dict(outcome.counts)))
-        for p in outcome.problems:
-            yield pvalue.TaggedOutput(PROBLEMS, _problem(p, base))
+        for p in outcome.quarantined:
+            yield pvalue.TaggedOutput(QUARANTINE, _problem(p, base))
+        for note in outcome.notes:
+            yield pvalue.TaggedOutput(NOTES, {**note, "annotation": _relative(note["annotation"], base)})
         if outcome.example is not None:
             example = {**outcome.example, "annotation": _relative(outcome.example["annotation"], base)}
             split = split_of(example["sha256"], self.cfg.splits)

@@ -1,18 +1,18 @@
-"""The label unifier's Beam graph: list the sources' files, parse, unify, split, write."""
+"""The label unifier's Beam graph: list the sources' files, parse, unify, split, write;
+then the report."""
 from __future__ import annotations
 
-import json
-
 import apache_beam as beam
-import tensorflow as tf
 
-from datalife.components.examples_beam import mark_examples, write_split
-from datalife.components.label_unifier.beam_glue import COUNTS, PROBLEMS, ParseFile, Unify
-from datalife.components.label_unifier.report import summarize, write_pictures, write_report
+from datalife.common.accounting import sum_counts
+from datalife.components.examples_beam import gather, mark_examples, read_gathered, split_records, write_split
+from datalife.components.fingerprint import files_fingerprint
+from datalife.components.label_unifier import report as unifier_report
+from datalife.components.label_unifier.beam_glue import COUNTS, NOTES, QUARANTINE, ParseFile, Unify
 from datalife.components.label_unifier.spec import LabelUnifierConfig
+from datalife.components.report import draw_pictures, write_report
 from datalife.labeling.formats import get_format
-from datalife.labeling.unify import check_output
-from datalife.splits import sum_counts
+from datalife.labeling.unify import RULES, check_output
 
 __all__ = ["run", "input_fingerprint"]
 
@@ -25,21 +25,13 @@ def input_fingerprint(cfg: LabelUnifierConfig) -> str:
     """Name, size and modification time of every annotation file and of the image
     folders' files (as TFX's file-based ExampleGen fingerprints its inputs), so a
     changed input is never served from the cache."""
-    import hashlib
     import os
 
-    h = hashlib.sha256()
-    folders = set()
-    for i, path in _tasks(cfg):
-        folders.add(cfg.source(i).images)
-        st = os.stat(path)
-        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    for folder in sorted(folders):
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.is_file():
-                st = entry.stat()
-                h.update(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
+    tasks = _tasks(cfg)
+    folders = sorted({cfg.source(i).images for i, _ in tasks})
+    images = [entry.path for folder in folders for entry in sorted(os.scandir(folder), key=lambda e: e.name)
+              if entry.is_file()]
+    return files_fingerprint([path for _, path in tasks] + images)
 
 
 def run(examples, report, config_json: str, pipeline) -> None:
@@ -49,19 +41,25 @@ def run(examples, report, config_json: str, pipeline) -> None:
     tasks = _tasks(cfg)
     with pipeline as p:
         parsed = (p | "Files" >> beam.Create(tasks) | "SpreadFiles" >> beam.Reshuffle()
-                  | "Parse" >> beam.ParDo(ParseFile(config_json)).with_outputs(COUNTS, PROBLEMS, main="records"))
+                  | "Parse" >> beam.ParDo(ParseFile(config_json)).with_outputs(COUNTS, QUARANTINE, main="records"))
         unified = (parsed.records | "SpreadImages" >> beam.Reshuffle()
-                   | "Unify" >> beam.ParDo(Unify(config_json)).with_outputs(COUNTS, PROBLEMS, *splits))
+                   | "Unify" >> beam.ParDo(Unify(config_json)).with_outputs(COUNTS, QUARANTINE, NOTES, *splits))
         for s in splits:
             write_split(unified[s], examples, s)
         counts = ((parsed[COUNTS], unified[COUNTS]) | "AllCounts" >> beam.Flatten()
-                  | beam.CombinePerKey(sum_counts) | "CountsList" >> beam.combiners.ToList())
-        problems = ((parsed[PROBLEMS], unified[PROBLEMS]) | "AllProblems" >> beam.Flatten()
-                    | "ProblemsList" >> beam.combiners.ToList())
-        _ = (counts | beam.Map(lambda c, probs: summarize(c, probs, cfg), beam.pvalue.AsSingleton(problems))
-             | beam.Map(write_report, report.uri))
-    with tf.io.gfile.GFile(f"{report.uri}/report.json") as f:
-        summary = json.load(f)
+                  | beam.CombinePerKey(sum_counts))
+        gather(counts, report.uri, "counts")
+        gather((parsed[QUARANTINE], unified[QUARANTINE]) | "AllQuarantined" >> beam.Flatten(), report.uri,
+               "quarantine")
+        gather(unified[NOTES], report.uri, "notes")
+    summary, checked = unifier_report.summarize(read_gathered(report.uri, "counts"),
+                                                read_gathered(report.uri, "notes"), cfg)
+    quarantine = sorted(read_gathered(report.uri, "quarantine"),
+                        key=lambda q: (q.get("source", ""), str(q["file"]), q["reason"]))
+    pictures = draw_pictures({
+        "classes.png": lambda: unifier_report.class_histogram(summary),
+        "samples.png": lambda: unifier_report.samples(split_records(examples.uri, splits[0], cfg.sample_images),
+                                                      cfg.box_format)})
+    write_report(report.uri, "Label unification", summary, sections=unifier_report.sections(summary),
+                 pictures=pictures, quarantine=quarantine, accounting=(RULES, checked))
     check_output(summary["counts"])  # a source with input but no image out fails the run (report written)
-    write_pictures(summary, examples.uri, splits[0], cfg.sample_images, report.uri)
-

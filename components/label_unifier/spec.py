@@ -3,17 +3,26 @@
 the executor."""
 from __future__ import annotations
 
+import inspect
+from functools import lru_cache
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-__all__ = ["SourceConfig", "LabelUnifierConfig", "FORMAT_NAMES"]
+from datalife.common.strict import HashSplits, StrictModel, default_splits
+from datalife.labeling.formats import FORMATS, get_format
 
-FORMAT_NAMES = ("coco", "voc", "yolo", "csv", "labelme", "cvat", "label_studio", "tfod")
-READER_OPTIONS = {  # the reader options each format accepts (see labeling/formats)
-    "csv": {"columns", "box_columns"}, "yolo": {"classes", "images"}, "tfod": {"label_map"},
-    "label_studio": {"strip_prefix"},
-}
+__all__ = ["SourceConfig", "LabelUnifierConfig", "FORMAT_NAMES", "reader_options"]
+
+FORMAT_NAMES = tuple(FORMATS)  # the annotation-format registry (labeling/formats) is the one list
+
+
+@lru_cache(maxsize=None)
+def reader_options(fmt: str) -> frozenset[str]:
+    """The options a format's reader takes: the keyword parameters of its ``read_file``
+    (besides the path), read from its signature, so a new option needs no edit here."""
+    params = inspect.signature(get_format(fmt).scan_file).parameters.values()
+    return frozenset(p.name for p in list(params)[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
 
 
 def _box_format(value: str) -> str:
@@ -22,13 +31,9 @@ def _box_format(value: str) -> str:
     return str(BoxFormat.parse(value))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SourceConfig(_Strict):
+class SourceConfig(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    format: Literal["coco", "voc", "yolo", "csv", "labelme", "cvat", "label_studio", "tfod"]
+    format: Literal[FORMAT_NAMES]
     path: str  # an annotation file or a folder of them
     images: Optional[str] = None  # the images root (default: the annotation folder)
     box_format: Optional[str] = None  # "<xyxy|xywh|cxcywh>:<pixel|normalized>"; csv only
@@ -45,14 +50,14 @@ class SourceConfig(_Strict):
     def _check(self):
         if self.box_format is not None and self.format != "csv":
             raise ValueError(f"box_format is fixed by the {self.format} format; only csv sources declare one")
-        unknown = sorted(set(self.options) - READER_OPTIONS.get(self.format, set()))
+        unknown = sorted(set(self.options) - reader_options(self.format))
         if unknown:
-            allowed = ", ".join(sorted(READER_OPTIONS.get(self.format, ()))) or "none"
+            allowed = ", ".join(sorted(reader_options(self.format))) or "none"
             raise ValueError(f"unknown {self.format} option(s) {unknown}; allowed: {allowed}")
         return self
 
 
-class LabelUnifierConfig(_Strict):
+class LabelUnifierConfig(StrictModel):
     sources: list[SourceConfig] = Field(min_length=1)
     classes: list[str] = Field(min_length=1)  # the canonical vocabulary: class id = position
     box_format: str = "xyxy:normalized"  # the canonical box format of the output
@@ -60,7 +65,7 @@ class LabelUnifierConfig(_Strict):
     drop_duplicates: bool = False
     rounding_tolerance: float = Field(1e-3, ge=0, lt=0.5)
     masks: bool = False  # also rasterize boxes into a class-index PNG mask
-    splits: dict[str, int] = Field(default_factory=lambda: {"train": 4, "eval": 1})
+    splits: HashSplits = Field(default_factory=default_splits)
     sample_images: int = Field(12, ge=0, le=64)
 
     @field_validator("box_format")
@@ -78,8 +83,6 @@ class LabelUnifierConfig(_Strict):
             targets = sorted(set(s.class_map.values()) - set(self.classes))
             if targets:
                 raise ValueError(f"source {s.name!r}: class_map targets {targets} are not in classes {self.classes}")
-        if not self.splits or any(v <= 0 for v in self.splits.values()):
-            raise ValueError(f"'splits' maps split names to positive hash-bucket counts, got {self.splits}")
         return self
 
     def canonical(self):

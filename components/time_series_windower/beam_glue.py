@@ -1,76 +1,66 @@
-"""Beam glue of the windower: rows -> grid rows keyed by (series, block) -> windows.
-The per-block work is ``datalife.transforms.series_blocks.window_block``."""
+"""Beam glue of the windower: decode rows, key them by (series, block), call the core
+(``datalife.transforms.series_blocks``), encode the windows. Imports neither
+TensorFlow nor TFX."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
 
 import apache_beam as beam
-import numpy as np
-import tensorflow as tf
 
-from datalife.components.examples_beam import decode_value
+from datalife.common.codec import Columns, encode_columns
+from datalife.components.beam_glue import ConfigDoFn
 from datalife.components.time_series_windower.spec import WindowerConfig
-from datalife.transforms.series_blocks import BlockInput, blocks_of_row, days_from_civil, window_block, window_features
+from datalife.transforms.series_blocks import (block_input, blocks_of_row, blocks_of_series, grid_index, owned_rows,
+                                               row_seconds, split_end_rows, to_number, window_block, window_features)
 
-__all__ = ["DecodeRows", "ToGrid", "WindowBlock", "MinMax", "split_end_rows"]
+__all__ = ["DecodeRows", "ToGrid", "WindowBlock", "MinMax", "series_time", "row_label", "block_keys", "COUNTS"]
 
 COUNTS = "counts"
 
 
-def _seconds(row: dict, ts) -> float | None:
-    if ts.column:
-        v = row.get(ts.column)
-        if v is None:
-            return None
-        if ts.unit == "iso":
-            dt = datetime.fromisoformat(str(v))
-            return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
-        return float(v) / (1000.0 if ts.unit == "ms" else 1.0)
-    p = {k: row.get(c) for k, c in ts.parts.items()}
-    if any(p.get(k) is None for k in ("year", "month", "day")):
-        return None
-    days = int(days_from_civil(p["year"], p["month"], p["day"]))
-    return float(days * 86400 + int(p.get("hour") or 0) * 3600 + int(p.get("minute") or 0) * 60
-                 + float(p.get("second") or 0))
+class _WithConfig(ConfigDoFn):
+    config_type = WindowerConfig
 
 
-def _num(v) -> float:
-    if v is None or isinstance(v, list):
-        return math.nan
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-class DecodeRows(beam.DoFn):
+class DecodeRows(_WithConfig):
     """(split, [serialized]) batches -> (series, (t, features, targets, label)) rows;
-    rows without a timestamp go to the 'counts' output."""
-
-    def __init__(self, config_json: str):
-        self._json = config_json
-
-    def setup(self):
-        self.cfg = WindowerConfig.model_validate_json(self._json)
+    rows without a timestamp are counted on the 'counts' output."""
 
     def process(self, batch):
         cfg = self.cfg
         _, raws = batch
+        cols = Columns(raws)
+        names = [c for c in cfg.input_columns() if c in cols]
+        values = {c: cols[c] for c in names}
         bad = 0
-        for raw in raws:
-            feats = tf.train.Example.FromString(raw).features.feature
-            row = {k: decode_value(feats[k]) for k in set(cfg.timestamp.columns()) | {
-                cfg.series_key, cfg.label, *cfg.features, *cfg.targets} if k and k in feats}
-            t = _seconds(row, cfg.timestamp)
+        for i in range(len(raws)):
+            row = {c: values[c][i] for c in names}
+            t = row_seconds(row, cfg.timestamp)
             if t is None:
                 bad += 1
                 continue
             series = str(row.get(cfg.series_key, "")) if cfg.series_key else ""
             label = None if cfg.label is None else str(row.get(cfg.label))
-            yield series, (t, tuple(_num(row.get(f)) for f in cfg.features),
-                           tuple(_num(row.get(f)) for f in cfg.targets), label)
+            yield series, (t, tuple(to_number(row.get(f)) for f in cfg.features),
+                           tuple(to_number(row.get(f)) for f in cfg.targets), label)
         yield beam.pvalue.TaggedOutput(COUNTS, {"rows_in": len(raws), "rows_no_timestamp": bad})
+
+
+def series_time(kv):
+    """(series, row) -> (series, t)."""
+    return kv[0], kv[1][0]
+
+
+def row_label(kv):
+    return kv[1][3]
+
+
+def block_keys(bounds, step_seconds: float, block_rows: int):
+    """(series, (t_first, t_last)) -> ((series, block), None) for every block of the series,
+    so that a block no row falls in is windowed too (its windows are counted as gaps)."""
+    series, (tmin, tmax) = bounds
+    for b in blocks_of_series(int(round((tmax - tmin) / step_seconds)), block_rows):
+        yield (series, b), None
 
 
 class MinMax(beam.CombineFn):
@@ -88,101 +78,56 @@ class MinMax(beam.CombineFn):
         return acc
 
 
-class ToGrid(beam.DoFn):
+class ToGrid(_WithConfig):
     """A row -> ((series, block), (idx, ...)) for every block that needs it."""
 
-    def __init__(self, config_json: str):
-        self._json = config_json
-
     def setup(self):
-        self.cfg = WindowerConfig.model_validate_json(self._json)
-        self.span = self.cfg.spec().span
+        super().setup()
+        self.span = self.cfg.window.span
 
     def process(self, item, bounds):
         series, (t, feats, tgts, label) = item
         cfg = self.cfg
-        tmin, _ = bounds[series]
-        exact = (t - tmin) / cfg.step_seconds
-        idx = int(round(exact))
-        if abs(t - (tmin + idx * cfg.step_seconds)) > cfg.gap_tolerance_seconds + 1e-9:
+        idx = grid_index(t, bounds[series][0], cfg.step_seconds, cfg.gap_tolerance_seconds)
+        if idx is None:
             yield beam.pvalue.TaggedOutput(COUNTS, {"rows_off_grid": 1})
             return
         for b in blocks_of_row(idx, self.span, cfg.block_rows):
             yield (series, b), (idx, feats, tgts, label)
 
 
-def split_end_rows(cfg: WindowerConfig, tmin: float, tmax: float) -> np.ndarray:
-    """Exclusive end grid row of every split but the last, for one series."""
-    ends = []
-    for s in cfg.splits[:-1]:
-        if isinstance(s.until, float):
-            end_t = tmin + s.until * (tmax - tmin)
-        else:
-            dt = datetime.fromisoformat(str(s.until))
-            end_t = (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
-        ends.append(math.ceil((end_t - tmin) / cfg.step_seconds - 1e-9))
-    return np.array(ends, dtype=np.int64)
-
-
-def _feature(values, kind="float"):
-    flat = np.asarray(values).ravel()
-    if kind == "int":
-        return tf.train.Feature(int64_list=tf.train.Int64List(value=flat.astype(np.int64).tolist()))
-    if kind == "bytes":
-        return tf.train.Feature(bytes_list=tf.train.BytesList(value=[str(v).encode() for v in flat]))
-    return tf.train.Feature(float_list=tf.train.FloatList(value=flat.astype(np.float32).tolist()))
-
-
-class WindowBlock(beam.DoFn):
+class WindowBlock(_WithConfig):
     """((series, block), rows) -> serialized window Examples tagged by split, plus counts."""
-
-    def __init__(self, config_json: str):
-        self._json = config_json
-
-    def setup(self):
-        self.cfg = WindowerConfig.model_validate_json(self._json)
-        self.spec = self.cfg.spec()
 
     def process(self, item, bounds, vocab):
         (series, block), rows = item
-        cfg, spec = self.cfg, self.spec
+        rows = [r for r in rows if r is not None]  # None: the block's key from block_keys
+        cfg, spec = self.cfg, self.cfg.window
         tmin, tmax = bounds[series]
-        rows = sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3] or ""))
-        idx = np.array([r[0] for r in rows], dtype=np.int64)
-        first = np.ones(len(idx), bool)
-        first[1:] = idx[1:] != idx[:-1]
-        owned = idx // cfg.block_rows == block
-        dupes = int((~first & owned).sum())
-        rows = [r for r, keep in zip(rows, first) if keep]
-        idx = idx[first]
         last_idx = int(round((tmax - tmin) / cfg.step_seconds))
-        blk = BlockInput(
-            block, idx,
-            np.array([r[1] for r in rows], dtype=np.float64).reshape(len(rows), len(cfg.features)),
-            np.array([r[2] for r in rows], dtype=np.float64).reshape(len(rows), len(cfg.targets))
-            if cfg.targets else None,
-            np.array([vocab.index(r[3]) for r in rows], dtype=np.int64) if cfg.label else None,
-            last_idx)
-        out = window_block(blk, spec, cfg.block_rows, split_end_rows(cfg, tmin, tmax), cfg.purity)
-        extra = window_features(out.inputs, cfg.window_features) if cfg.window_features else {}
+        blk, dupes = block_input(block, list(rows), cfg.block_rows, last_idx, len(cfg.features), len(cfg.targets),
+                                 vocab if cfg.label else None)
+        ends = split_end_rows([s.until for s in cfg.splits[:-1]], tmin, tmax, cfg.step_seconds)
+        out = window_block(blk, spec, cfg.block_rows, ends, cfg.purity)
         names = [s.name for s in cfg.splits]
-        for w in range(len(out.starts)):
-            start = int(out.starts[w])
-            f = {"inputs": _feature(out.inputs[w]), "series": _feature([series], "bytes"),
-                 "start_time": _feature([round(tmin + start * cfg.step_seconds)], "int"),
-                 "end_time": _feature([round(tmin + (start + spec.span - 1) * cfg.step_seconds)], "int")}
+        n = len(out.starts)
+        if n:
+            columns = {"inputs": list(out.inputs), "series": [series] * n,
+                       "start_time": [round(tmin + int(s) * cfg.step_seconds) for s in out.starts],
+                       "end_time": [round(tmin + (int(s) + spec.span - 1) * cfg.step_seconds) for s in out.starts]}
             if out.targets is not None:
-                f["targets"] = _feature(out.targets[w])
+                columns["targets"] = list(out.targets)
             if out.labels is not None:
-                f["label"] = _feature([out.labels[w]], "int")
-                f["label_name"] = _feature([vocab[out.labels[w]]], "bytes")
-                f["purity"] = _feature([out.purity[w]])
-            for name, arr in extra.items():
-                f[name] = _feature(arr[w])
-            example = tf.train.Example(features=tf.train.Features(feature=f))
-            yield beam.pvalue.TaggedOutput(names[out.split[w]], example.SerializeToString())
+                columns.update(label=out.labels.tolist(), label_name=[vocab[k] for k in out.labels],
+                               purity=out.purity.tolist())
+            if cfg.window_features:
+                columns.update({k: list(v) for k, v in window_features(out.inputs, cfg.window_features).items()})
+            kinds = {k: "float" for k in columns}
+            kinds.update(series="bytes", start_time="int", end_time="int", label="int", label_name="bytes")
+            for split, example in zip(out.split, encode_columns(columns, kinds)):
+                yield beam.pvalue.TaggedOutput(names[split], example)
         counts = dict(out.counts)
-        counts.update({"rows_gridded": int(owned.sum()) - dupes, "rows_duplicate_time": dupes})
+        counts.update({"rows_gridded": owned_rows(blk.idx, block, cfg.block_rows), "rows_duplicate_time": dupes})
         for s, name in enumerate(names):
             counts[f"windows_{name}"] = int((out.split == s).sum())
         yield beam.pvalue.TaggedOutput(COUNTS, counts)

@@ -1,51 +1,25 @@
-"""The windower's configuration, declared once (YAML -> JSON parameter -> executor)."""
+"""The windower's configuration, declared once (YAML -> JSON parameter -> executor).
+The window itself is the core's ``WindowSpec`` and the timestamp the core's
+``TimestampSpec``, embedded as they are (their rules are checked there, once)."""
 from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-__all__ = ["WindowerConfig", "TimestampConfig", "WindowConfig", "SplitConfig"]
+from datalife.common.accounting import Rule
+from datalife.common.strict import StrictModel
+from datalife.transforms.series_blocks import TimestampSpec
+from datalife.transforms.windows import WindowSpec
 
-TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
+__all__ = ["WindowerConfig", "SplitConfig", "RULES"]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TimestampConfig(_Strict):
-    """Either one ``column`` (seconds, milliseconds or ISO-8601 text) or ``parts``
-    mapping year/month/day/hour/minute/second to columns (UTC)."""
-
-    column: Optional[str] = None
-    unit: Literal["s", "ms", "iso"] = "s"
-    parts: Optional[dict[str, str]] = None
-
-    @model_validator(mode="after")
-    def _one(self):
-        if (self.column is None) == (self.parts is None):
-            raise ValueError("give exactly one of 'column' or 'parts'")
-        if self.parts is not None:
-            unknown = sorted(set(self.parts) - set(TIME_PARTS))
-            if unknown or not {"year", "month", "day"} <= set(self.parts):
-                raise ValueError(f"parts needs year, month, day (and may have hour, minute, second); "
-                                 f"unknown: {unknown}")
-        return self
-
-    def columns(self) -> list[str]:
-        return [self.column] if self.column else list(self.parts.values())
+ROWS = ("rows_no_timestamp", "rows_off_grid", "rows_duplicate_time", "rows_gridded")
+WINDOWS = ("dropped_gap", "dropped_missing_value", "dropped_split_boundary", "dropped_impure", "windows_out")
+RULES = [Rule("rows_in", ROWS), Rule("windows_candidate", WINDOWS)]
 
 
-class WindowConfig(_Strict):
-    history: int = Field(ge=1)
-    targets: int = Field(1, ge=0)
-    shift: int = Field(1, ge=0)
-    stride: int = Field(1, ge=1)
-    sampling_rate: int = Field(1, ge=1)
-
-
-class SplitConfig(_Strict):
+class SplitConfig(StrictModel):
     """A time split: rows with ``until`` > time (exclusive end: ISO date or fraction of each
     series' time range); the last split has no ``until``."""
 
@@ -53,8 +27,8 @@ class SplitConfig(_Strict):
     until: Optional[str | float] = None
 
 
-class WindowerConfig(_Strict):
-    timestamp: TimestampConfig
+class WindowerConfig(StrictModel):
+    timestamp: TimestampSpec
     series_key: Optional[str] = None
     step_seconds: float = Field(gt=0)
     gap_tolerance_seconds: float = Field(0.0, ge=0)
@@ -62,7 +36,7 @@ class WindowerConfig(_Strict):
     targets: list[str] = Field(default_factory=list)  # forecasting: future values of these columns
     label: Optional[str] = None  # activity recognition: majority label of the window
     purity: float = Field(0.8, gt=0, le=1)
-    window: WindowConfig
+    window: WindowSpec
     splits: list[SplitConfig] = Field(default_factory=lambda: [SplitConfig(name="train", until=0.7),
                                                                SplitConfig(name="eval", until=0.85),
                                                                SplitConfig(name="test")])
@@ -73,12 +47,14 @@ class WindowerConfig(_Strict):
     def _check(self):
         if bool(self.targets) == bool(self.label):
             raise ValueError("give 'targets' (forecasting) or 'label' (activity recognition), not both or neither")
-        if self.label and self.window.targets:
-            object.__setattr__(self.window, "targets", 0)
+        if self.label:  # activity windows have no targets: window.targets left out means 0
+            if "targets" not in self.window.model_fields_set:
+                self.window = self.window.model_copy(update={"targets": 0})
+            elif self.window.targets:
+                raise ValueError(f"activity windows (label) have no targets: window.targets is {self.window.targets}; "
+                                 "leave it out or set it to 0")
         if self.targets and self.window.targets == 0:
             raise ValueError("forecasting needs window.targets >= 1")
-        if self.window.targets > self.window.history + self.window.shift:
-            raise ValueError("window.targets cannot exceed window.history + window.shift")
         if not self.splits or self.splits[-1].until is not None or any(s.until is None for s in self.splits[:-1]):
             raise ValueError("splits: every split but the last needs 'until'; the last has none")
         kinds = {type(s.until) for s in self.splits[:-1]}
@@ -86,8 +62,7 @@ class WindowerConfig(_Strict):
             raise ValueError("splits: 'until' values are all dates or all fractions")
         return self
 
-    def spec(self):
-        from datalife.transforms.windows import WindowSpec
-
-        w = self.window
-        return WindowSpec(w.history, w.targets, w.shift, w.stride, w.sampling_rate)
+    def input_columns(self) -> list[str]:
+        """The columns the windower reads."""
+        return list(dict.fromkeys(c for c in (*self.timestamp.columns(), self.series_key, self.label,
+                                              *self.features, *self.targets) if c))

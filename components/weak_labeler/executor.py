@@ -2,54 +2,58 @@
 whole (key-sorted) matrix, write labeled examples, the matrix and the report."""
 from __future__ import annotations
 
-import io
-
 import apache_beam as beam
-import numpy as np
 
-from datalife.components.examples_beam import mark_examples, read_split_batches, write_split
-from datalife.components.weak_labeler.beam_glue import ApplyLFs, attach_labels
-from datalife.components.weak_labeler.report import write_report
+from datalife.common.accounting import check_accounting
+from datalife.components.examples_beam import (gather, mark_examples, read_gathered, read_split_batches,
+                                               split_names, write_split)
+from datalife.components.report import write_report
+from datalife.components.weak_labeler.beam_glue import ApplyLFs, attach_labels, first, fit_labels, rows_only, second
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
-from datalife.labeling.label_model import LabelModelSpec
 from datalife.labeling.lf_loader import load_lfs
-from datalife.labeling.weak_supervision import label_rows
+from datalife.labeling.weak_supervision import RULES
 
-__all__ = ["run"]
+__all__ = ["run", "report_sections"]
 
 
-def _fit_and_write(batches, cfg: WeakLabelerConfig, lf_names, seed: int, matrix_uri: str, report_uri: str):
-    import tensorflow as tf
-
-    spec = LabelModelSpec(cardinality=cfg.cardinality, epochs=cfg.epochs, lr=cfg.lr, l2=cfg.l2,
-                          class_balance=tuple(cfg.class_balance) if cfg.class_balance else None,
-                          tie_break=cfg.tie_break, seed=seed)
-    result = label_rows([row for batch in batches for row in batch], lf_names, spec, cfg.fit_splits, cfg.dev_split, cfg.drop_abstained)
-    buf = io.BytesIO()
-    np.savez_compressed(buf, L=result.L, keys=np.array(result.keys), splits=np.array(result.splits),
-                        lf_names=np.array(lf_names), labels=result.labels, probs=result.probs)
-    tf.io.gfile.makedirs(matrix_uri)
-    with tf.io.gfile.GFile(f"{matrix_uri}/label_matrix.npz", "wb") as f:
-        f.write(buf.getvalue())
-    write_report(result.report, report_uri)
-    return result.by_key()
+def report_sections(report: dict) -> list:
+    """The report's sections: the label model, LF faults, the dev split, each split."""
+    sections = [("Label model", report["label_model"]), ("Labeling-function faults", report["lf_faults"])]
+    if "dev" in report:
+        dev = report["dev"]
+        sections += [(f"Dev split {dev['split']} ({dev['rows']} rows)",
+                      {"label model accuracy": dev["label_model_accuracy"],
+                       "majority vote accuracy": dev["majority_vote_accuracy"],
+                       "label model accuracy (covered rows)": dev["label_model_accuracy_covered"],
+                       "majority vote accuracy (covered rows)": dev["majority_vote_accuracy_covered"],
+                       "coverage": dev["coverage"]}),
+                     ("", dev["lfs"])]
+    for split, s in report["splits"].items():
+        sections += [(f"Split {split}", {k: v for k, v in s.items() if k != "lfs"}), ("", s["lfs"])]
+    return sections
 
 
 def run(examples, labeled_examples, label_matrix, report, config_json: str, pipeline) -> None:
+    from tfx.dsl.io import fileio
+
     cfg = WeakLabelerConfig.model_validate_json(config_json)
     lf_names = [lf.name for lf in load_lfs(cfg.lf_module)]  # fail fast on a bad module path
-    seed = cfg.seed if cfg.seed is not None else 0
-    from tfx.types import artifact_utils
-
-    splits = artifact_utils.decode_split_names(examples.split_names)
+    splits = split_names(examples)
     mark_examples(labeled_examples, splits)
+    fileio.makedirs(label_matrix.uri)
     with pipeline as p:
         batches = (read_split_batches(p, examples, splits, cfg.batch_size)
                    | beam.ParDo(ApplyLFs(config_json)))
-        labels = (batches | "RowsOnly" >> beam.Map(lambda batch: [item[0] for item in batch])
-                  | beam.combiners.ToList()
-                  | beam.Map(_fit_and_write, cfg, lf_names, seed, label_matrix.uri, report.uri))
+        fitted = (batches | "RowsOnly" >> beam.Map(rows_only) | beam.combiners.ToList()
+                  | beam.Map(fit_labels, cfg, lf_names, f"{label_matrix.uri}/label_matrix.npz"))
+        labels = fitted | "Labels" >> beam.Map(first)
+        gather(fitted | "Report" >> beam.Map(second), report.uri, "report")
         out = batches | beam.FlatMap(attach_labels, beam.pvalue.AsSingleton(labels), cfg.label_field,
                                      cfg.probs_field).with_outputs(*splits)
         for s in splits:
             write_split(out[s], labeled_examples, s)
+    [summary] = read_gathered(report.uri, "report")
+    checked = {split: check_accounting(s, RULES, component=f"weak_labeler [{split}]")
+               for split, s in summary["splits"].items()}
+    write_report(report.uri, "Weak labeling report", summary, sections=report_sections(summary),
+                 accounting=(RULES, checked))

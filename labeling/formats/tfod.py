@@ -2,7 +2,7 @@
 ``image/encoded``, ``image/filename``, ``image/width``, ``image/height`` and
 ``image/object/bbox/{xmin,ymin,xmax,ymax}`` (normalized), ``image/object/class/text``
 and ``image/object/class/label`` (1-based ids of the label map; 0 is background).
-Read and written without TensorFlow (tfx_bsl decodes, ``datalife.tfrecords`` frames).
+Read and written without TensorFlow (tfx_bsl decodes, ``datalife.common.tfrecords`` frames).
 
 Every Example is a record: one that does not decode, or holds a bad value (lengths
 that differ, a class text that is not UTF-8, a size that is not a positive integer),
@@ -19,7 +19,8 @@ from datalife.labeling.boxes import BoxFormat
 from datalife.labeling.formats.base import AnnotationError, ImageLabels, Quarantined, from_pixels, listing, strict
 from datalife.labeling.formats.fields import image_size, number, show, text
 from datalife.labeling.formats.output import Staged, need_size
-from datalife.tfrecords import CorruptRecord, encode_example, iter_tfrecords, write_tfrecords
+from datalife.common.codec import encode_typed as encode_example
+from datalife.common.tfrecords import CorruptRecord, iter_tfrecords, write_tfrecords
 
 __all__ = ["NATIVE", "ORIGIN", "list_files", "scan_file", "read_file", "write", "image_format"]
 

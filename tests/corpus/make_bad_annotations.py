@@ -226,7 +226,8 @@ def cvat(box_a: str = None, image_a: str = None, raw: bytes = None):
 
 def tfod(change: Callable[[dict], object] = None, raw_a: bytes = None, cut: int = 0):
     def make(folder: Path):
-        from datalife.tfrecords import encode_example, write_tfrecords
+        from datalife.common.codec import encode_typed as encode_example
+        from datalife.common.tfrecords import write_tfrecords
 
         records = []
         for name, (w, h) in IMAGES.items():

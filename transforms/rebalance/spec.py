@@ -22,10 +22,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-try:  # the i20 refactor moves the shared split rules to datalife.common
-    from datalife.common.splits import refuse_eval_splits
-except ImportError:  # pragma: no cover - until it lands
-    from datalife.splits import refuse_eval_splits
+from datalife.common.splits import refuse_eval_splits
 
 __all__ = ["RebalanceSpec", "Ratio", "Counts", "STRATEGIES", "FIELDS"]
 

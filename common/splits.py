@@ -1,11 +1,15 @@
-"""Hash-bucket splits and count sums shared by the components (pure: no TFX, no Beam)."""
+"""Hash-bucket splits and the never-augment-eval rule, shared by the components (pure).
+
+``split_of(digest, {"train": 4, "eval": 1})`` puts an item in a split by its content
+hash, so the same item lands in the same split in every run and whatever the Beam
+parallelism (the label unifier hashes the image bytes, the audio ExampleGen the group,
+e.g. the speaker).
+"""
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from typing import Iterable
 
-__all__ = ["split_of", "split_of_text", "sum_counts", "NEVER_AUGMENTED", "refuse_eval_splits"]
+__all__ = ["split_of", "split_of_text", "NEVER_AUGMENTED", "refuse_eval_splits"]
 
 NEVER_AUGMENTED = ("eval", "test", "validation", "valid", "dev")
 
@@ -22,13 +26,6 @@ def split_of(sha256_hex: str, splits: dict) -> str:
 
 def split_of_text(text: str, splits: dict) -> str:
     return split_of(hashlib.sha256(text.encode()).hexdigest(), splits)
-
-
-def sum_counts(dicts: Iterable[dict]) -> dict:
-    total = Counter()
-    for d in dicts:
-        total.update(d)
-    return dict(total)
 
 
 def refuse_eval_splits(splits: list[str]) -> list[str]:

@@ -1,0 +1,61 @@
+"""Beam glue shared by the components: what a Beam worker runs. It imports neither
+TensorFlow nor TFX (a worker that imports TensorFlow spends ~15 s of CPU on it):
+records are read with ``common.tfrecords`` and decoded with ``common.codec``, small
+results are written with Beam's own file system layer.
+
+- :class:`ConfigDoFn`: the base of every component's DoFns: built with the JSON of the
+  component's config, which each worker parses once (``self.cfg``);
+- :class:`ReadShard`: ``(split, path, shard, num_shards)`` -> ``(split, [serialized,
+  ...])`` batches (why not Beam's ``ReadFromTFRecord``: see ``common/tfrecords.py``);
+- :func:`write_json`: a small value (counts, quarantined records) as a JSON file, the
+  way the executors hand results from the graph to the report (``examples_beam.gather``).
+"""
+from __future__ import annotations
+
+import json
+
+import apache_beam as beam
+
+from datalife.common.tfrecords import iter_tfrecords
+
+__all__ = ["ConfigDoFn", "ReadShard", "write_json"]
+
+
+class ConfigDoFn(beam.DoFn):
+    """A DoFn configured by its component's config: pickled as the JSON string, parsed
+    once per worker in ``setup`` into ``self.cfg`` (set ``config_type`` in the subclass)."""
+
+    config_type: type = None
+
+    def __init__(self, config_json: str):
+        self.config_json = config_json
+
+    def setup(self):
+        self.cfg = self.config_type.model_validate_json(self.config_json)
+
+
+class ReadShard(beam.DoFn):
+    """(split, path, shard, num_shards) -> (split, [serialized, ...]) batches of ``batch_size``."""
+
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+
+    def process(self, task):
+        split, path, shard, num_shards = task
+        batch = []
+        for record in iter_tfrecords(path, shard, num_shards):
+            batch.append(record)
+            if len(batch) == self.batch_size:
+                yield split, batch
+                batch = []
+        if batch:
+            yield split, batch
+
+
+def write_json(value, path: str) -> str:
+    """Write ``value`` as JSON to ``path`` (any file system Beam knows: local, gs://, ...)."""
+    from apache_beam.io.filesystems import FileSystems
+
+    with FileSystems.create(path) as f:
+        f.write(json.dumps(value, default=str).encode())
+    return path
