@@ -18,7 +18,8 @@ import pyarrow as pa
 
 from datalife.tfrecords import CorruptRecord, encode_example, iter_tfrecords
 
-__all__ = ["iter_tfrecords", "ReadShard", "Columns", "example_key", "encode_example", "CorruptRecord"]
+__all__ = ["iter_tfrecords", "ReadShard", "Columns", "example_key", "content_keys", "encode_example",
+           "CorruptRecord"]
 
 
 class ReadShard(beam.DoFn):
@@ -89,3 +90,15 @@ def example_key(serialized: bytes, id_value=None) -> str:
     """A stable key: the example's id (if any) and a fingerprint of its bytes."""
     digest = hashlib.sha256(serialized).hexdigest()[:16]
     return digest if id_value is None else f"{id_value}|{digest}"
+
+
+def content_keys(cols: Columns) -> list[str]:
+    """A key per example of a batch from its content alone: SHA-256 of the example
+    re-encoded with its features in name order. The serialized bytes are no such key:
+    protobuf writes a feature map in no fixed order, and Transform's output comes out
+    in a different order from process to process (seen on Beam's portable path, where
+    the same examples hashed differently and so drew different augmentations)."""
+    names = sorted(cols)
+    columns = [cols.raw_column(n) for n in names]
+    return [hashlib.sha256(encode_example({n: col[i] for n, col in zip(names, columns) if col[i] is not None}))
+            .hexdigest() for i in range(cols.batch.num_rows)]

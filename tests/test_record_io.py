@@ -69,3 +69,18 @@ def test_appended_features_merge_into_the_example():
 def test_example_key_is_stable_and_names_the_id():
     assert example_key(b"abc", "c1") == "c1|" + __import__("hashlib").sha256(b"abc").hexdigest()[:16]
     assert example_key(b"abc") == example_key(b"abc") != example_key(b"abd")
+
+
+def test_content_keys_ignore_the_order_features_were_serialized_in():
+    from datalife.components.record_io import content_keys
+
+    feats = {"label": ("bytes", [b"yes"]), "log_mel": ("float", [0.5, -1.25]), "label_id": ("int", [3])}
+    forward = encode_example(feats)
+    backward = encode_example(dict(reversed(list(feats.items()))))
+    assert forward != backward  # the same example, two byte strings (as Transform writes them)
+    other = encode_example({**feats, "log_mel": ("float", [0.5, -1.0])})
+    # a feature replaced by appending an encoded Example counts with its new value
+    replaced = forward + encode_example({"log_mel": ("float", [0.5, -1.0])})
+    k = content_keys(Columns([forward, backward, other, replaced]))
+    assert k[0] == k[1] and k[2] == k[3] and k[0] != k[2]
+    assert k[0] == __import__("hashlib").sha256(encode_example(dict(sorted(feats.items())))).hexdigest()

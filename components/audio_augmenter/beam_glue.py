@@ -12,7 +12,7 @@ import numpy as np
 from apache_beam import pvalue
 
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
-from datalife.components.record_io import Columns
+from datalife.components.record_io import Columns, content_keys
 from datalife.tfrecords import encode_example
 from datalife.transforms.audio_policy import apply_spec, apply_waveform, describe, draw, draw_spec
 from datalife.transforms.augment_random import ExampleRandom
@@ -36,8 +36,10 @@ def load_noise(cfg: AudioAugmenterConfig) -> list:
     return clips
 
 
-def augment_one(raw: bytes, audio, features, cfg: AudioAugmenterConfig, policy, noise, counts: Counter) -> list:
-    key = hashlib.sha256(raw).hexdigest()
+def augment_one(raw: bytes, audio, features, cfg: AudioAugmenterConfig, policy, noise, counts: Counter,
+                key: str | None = None) -> list:
+    """``key``: the example's content key (``record_io.content_keys``); its draws derive from it."""
+    key = key or hashlib.sha256(raw).hexdigest()
     out = [raw + encode_example({"augment/copy": ("int", [0]), "augment/ops": ("bytes", [b""])})] \
         if cfg.keep_originals else []
     counts["originals_out"] += int(cfg.keep_originals)
@@ -81,6 +83,7 @@ class AugmentAudio(beam.DoFn):
             audio = cols.raw_column(cfg.audio_feature) if self.policy.ops else [None] * len(raws)
             feats = cols.raw_column(cfg.features_field) if self.policy.spec_augment else [None] * len(raws)
             n_features = cfg.features_shape[0] * cfg.features_shape[1]
+            keys = content_keys(cols)
             for i, raw in enumerate(raws):
                 if self.policy.ops and (audio[i] is None or not audio[i][1]):
                     raise ValueError(f"[{split}] an example has no {cfg.audio_feature!r} feature")
@@ -89,6 +92,6 @@ class AugmentAudio(beam.DoFn):
                                      f"{n_features} values")
                 counts["clips_augmented"] += 1
                 for out in augment_one(raw, audio[i][1] if audio[i] else None, feats[i][1] if feats[i] else None,
-                                       cfg, self.policy, self.noise, counts):
+                                       cfg, self.policy, self.noise, counts, keys[i]):
                     yield pvalue.TaggedOutput(split, out)
         yield pvalue.TaggedOutput(COUNTS, (split, dict(counts)))
