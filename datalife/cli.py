@@ -53,11 +53,15 @@ def _run(config_path: Path, runner: str, engine=None, job_endpoint=None, environ
     with ExitStack() as stack:
         services = None
         if cfg.beam.engine == "portable" and cfg.beam.portable is None:
-            from datalife.pipeline.portable import local_portable_services
+            from datalife.pipeline.portable import EndpointUnreachable, local_portable_services
 
             log_dir = cfg.root_dir / "beam-services"
             print(f"starting a Beam job service and worker pool on 127.0.0.1 (logs: {log_dir})")
-            services = stack.enter_context(local_portable_services(log_dir))
+            try:
+                services = stack.enter_context(local_portable_services(log_dir))
+            except EndpointUnreachable as exc:
+                print(f"\nFAILED: the local Beam services did not start: {exc}", file=sys.stderr)
+                return 1
             cfg = with_engine(cfg, "portable", job_endpoint=services.job_endpoint,
                               environment_config=services.environment_config)
         try:

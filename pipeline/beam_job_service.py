@@ -4,10 +4,11 @@ with one fix, for rehearsing cluster runs on this machine:
 When an SDK worker dies in the middle of a bundle (killed, out of memory, crashed),
 its control stream ends while instructions are still unanswered. Beam 2.59's
 FnApiRunner never notices and waits for the answers forever, so the job hangs (seen
-here: a DoFn that SIGKILLs its worker hung the job until ``--job_server_timeout``).
-Flink, Spark and Dataflow fail the task instead. Here the unanswered instructions fail
-with an error saying the worker died, so the job fails within seconds, as it would on
-a cluster.
+here: a DoFn that SIGKILLs its worker hung the job until ``--job_server_timeout``),
+unless the runner happened to be reading the worker's output, where it fails with a
+bare "Channel closed prematurely.". Flink, Spark and Dataflow fail the task instead.
+Here both cases fail the bundle with :class:`WorkerDied`, saying the worker died, so
+the job fails within seconds, as it would on a cluster.
 
 Run as ``python -m datalife.pipeline.beam_job_service --port P`` (same options as
 Beam's module).
@@ -19,7 +20,7 @@ import signal
 import sys
 
 from apache_beam.runners.portability import local_job_service_main
-from apache_beam.runners.portability.fn_api_runner import worker_handlers
+from apache_beam.runners.portability.fn_api_runner import fn_runner, worker_handlers
 
 __all__ = ["WorkerDied", "install", "main"]
 
@@ -52,9 +53,25 @@ def _read_then_fail_unanswered(self) -> None:
             + "; see the worker pool's log"))
 
 
+_process_bundle = fn_runner.BundleManager.process_bundle
+
+
+def _process_bundle_naming_a_dead_worker(self, *args, **kwargs):
+    """When the worker dies while the runner reads its output, Beam notices on the data
+    channel and says only 'Channel closed prematurely.': name the cause."""
+    try:
+        return _process_bundle(self, *args, **kwargs)
+    except RuntimeError as exc:
+        if str(exc) != "Channel closed prematurely.":
+            raise
+        raise WorkerDied("the SDK worker's data channel closed in the middle of a bundle: it died (killed, out "
+                         "of memory or crashed); see the worker pool's log") from exc
+
+
 def install() -> None:
-    """Patch Beam's FnApiRunner control connection (idempotent)."""
+    """Patch Beam's FnApiRunner (idempotent): a dead worker fails the bundle, named."""
     worker_handlers.ControlConnection._read = _read_then_fail_unanswered
+    fn_runner.BundleManager.process_bundle = _process_bundle_naming_a_dead_worker
 
 
 def main(argv=None) -> None:

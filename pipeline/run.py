@@ -112,6 +112,17 @@ def _root_cause(exc: BaseException) -> BaseException:
     return ours[-1] if ours else chain[-1]
 
 
+def _short(message: str) -> str:
+    """A failure reported by a Beam job service carries the worker's whole traceback as
+    text: keep its first line and the exception it ends with (the exception chained to
+    :class:`PipelineFailed` keeps it all)."""
+    if "Traceback (most recent call last):" not in message:
+        return message
+    lines = [line for line in message.splitlines() if line.strip()]
+    last = next((line for line in reversed(lines) if not line.startswith((" ", "\t"))), lines[-1])
+    return f"{lines[0]} ... {last.strip()}"
+
+
 def new_run_id() -> str:
     """A run id as TFX's LocalDagRunner makes them (ISO time), plus a random suffix so
     two runs started in the same microsecond on one store stay apart."""
@@ -169,7 +180,8 @@ def run_pipeline(cfg: PipelineConfig, runner: str = "local", out: Optional[TextI
         _runner(runner).run_with_ir(pipeline_pb)
     except Exception as exc:  # a component failed: name it and the root cause
         cause = _root_cause(exc)
-        raise PipelineFailed(f"pipeline {cfg.name!r} stopped: {type(cause).__name__}: {cause}", run_id) from exc
+        raise PipelineFailed(f"pipeline {cfg.name!r} stopped: {type(cause).__name__}: {_short(str(cause))}",
+                             run_id) from exc
     finally:
         absl_logger.removeHandler(progress)
         del absl_logger.setLevel
