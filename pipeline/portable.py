@@ -177,8 +177,8 @@ def local_portable_services(log_dir: Path, python: str = sys.executable, start_s
         "job_service": [python, "-m", job_service_module,
                         "--port", str(job_port), "--staging_dir", str(log_dir / "staging")],
         "worker_pool": ([python, "-m", "datalife.pipeline.portable", "--worker-pool-threads", str(pool_port)]
-                        if worker_threads else
-                        [python, "-m", "apache_beam.runners.worker.worker_pool_main", "--service_port", str(pool_port)]),
+                        if worker_threads else [python, "-m", "apache_beam.runners.worker.worker_pool_main",
+                                                "--service_port", str(pool_port)]),
     }
     services = PortableServices(f"{HOST}:{job_port}", f"{HOST}:{pool_port}", log_dir)
     logs = []

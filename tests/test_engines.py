@@ -64,7 +64,7 @@ def test_flink_arguments_as_tfx_examples_give_them_read_back_by_beam():
     assert (flink.flink_master, flink.flink_submit_uber_jar, flink.parallelism, flink.flink_version,
             flink.max_parallelism) == ("flink-jm:8081", True, 4, "1.18", 8)
     assert (portable.environment_type, portable.environment_config, portable.sdk_worker_parallelism,
-            portable.job_server_timeout) == ("DOCKER", "registry.example/datalife:0.1.0", "2", 604800)  # Beam keeps a str
+            portable.job_server_timeout) == ("DOCKER", "registry.example/datalife:0.1.0", "2", 604800)  # a str in Beam
 
 
 def test_spark_and_dataflow_arguments_read_back_by_beam():
@@ -184,7 +184,8 @@ def test_job_endpoint_that_does_not_answer_fails_within_seconds(kind):
         if listener:
             listener.close()
     assert time.monotonic() - t0 < 10
-    expected = ("Connection refused" if kind == "refused" else "accepts connections but does not answer gRPC within 3 s")
+    expected = ("Connection refused" if kind == "refused" else
+                "accepts connections but does not answer gRPC within 3 s")
     assert str(info.value) == (f"pipeline 't-1' not started: Beam job service (beam.portable.job_endpoint) "
                                f"127.0.0.1:{port} " + ("does not answer: " if kind == "refused" else "") + expected)
 
