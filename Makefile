@@ -11,7 +11,7 @@ FIND_LINKS = $(shell $(PY) -m pip config get global.find-links 2>/dev/null)
 UV         = $(BIN)/uv pip install --python $(BIN)/python --no-deps $(if $(FIND_LINKS),--find-links $(FIND_LINKS))
 PYTEST_ARGS ?=
 
-.PHONY: demo test venv lock bench clean-runs
+.PHONY: demo test test-cluster venv lock bench clean-runs
 
 venv: $(STAMP)
 
@@ -33,6 +33,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
+
+# The longer beyond-one-process tests (CI runs them after `make test`): every demo on
+# Beam's portable path with a new SDK worker process per job (`make test` runs one,
+# with worker threads), a worker dying mid-bundle, and the PostgreSQL metadata store.
+test-cluster: $(STAMP)
+	DATALIFE_EXTENDED=1 $(BIN)/python -m pytest tests/test_portable_runner.py tests/test_shared_metadata.py \
+	  -k "not mysql and not sqlite" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -42,7 +42,7 @@ import numpy as np
 import pyarrow as pa
 
 __all__ = ["Kind", "decode_batch", "Columns", "to_dataframe", "encode_columns", "encode_rows", "encode_example",
-           "encode_typed", "add_features", "example_key", "kind_of"]
+           "encode_typed", "add_features", "canonical", "content_keys", "example_key", "kind_of"]
 
 Kind = Literal["int", "float", "bytes"]
 ARROW_TYPES = {"int": pa.int64(), "float": pa.float32(), "bytes": pa.binary()}
@@ -313,3 +313,33 @@ def example_key(serialized: bytes, id_value: Any = None) -> str:
     """A stable key: the example's id (if any) and a fingerprint of its bytes."""
     digest = hashlib.sha256(serialized).hexdigest()[:16]
     return digest if id_value is None else f"{id_value}|{digest}"
+
+
+def canonical(serialized: Sequence[bytes]) -> list[bytes]:
+    """Each serialized example re-encoded in the canonical form of :func:`encode_columns`
+    (features in name order, a feature given twice counted with its last value). The
+    same example written by different producers (Transform orders features as it
+    pleases; appended features merge) gives the same bytes."""
+    batch = decode_batch(serialized)
+    n, encoder = batch.num_rows, _encoder()
+    pieces: list[list] = [[] for _ in range(n)]
+    for name in sorted(batch.schema.names):
+        column = batch.column(name)
+        present = np.flatnonzero(~np.asarray(column.is_null()))
+        if not len(present):
+            continue
+        sub = column.take(pa.array(present)) if len(present) < n else column
+        for i, data in zip(present, encoder.encode(pa.RecordBatch.from_arrays([sub], [name]))):
+            pieces[i].append(_features_payload(data))
+    out = []
+    for parts in pieces:
+        payload = b"".join(parts)
+        out.append(b"\x0a" + _varint(len(payload)) + payload if parts else b"")
+    return out
+
+
+def content_keys(serialized: Sequence[bytes], id_values: Optional[Sequence[Any]] = None) -> list[str]:
+    """:func:`example_key` of each example's :func:`canonical` bytes: a key that depends
+    on what the example holds, not on how it was serialized (seeds, tie-breaks)."""
+    ids = id_values if id_values is not None else [None] * len(serialized)
+    return [example_key(raw, i) for raw, i in zip(canonical(serialized), ids)]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from datalife.labeling.formats import FORMATS as FORMAT_NAMES
 from datalife.pipeline.config import ConfigError
+from datalife.pipeline.engines import ENGINES
 
 __all__ = ["main", "demo_config"]
 
@@ -24,32 +25,105 @@ def demo_config(name: str = "tabular") -> Path:
     return path
 
 
-def _run(config_path: Path, runner: str) -> int:
-    from datalife.pipeline.config import load_config
+def _engine_options(args) -> dict:
+    return {"engine": getattr(args, "engine", None), "job_endpoint": getattr(args, "job_endpoint", None),
+            "environment_config": getattr(args, "environment_config", None)}
+
+
+def _load(config_path: Path, engine=None, job_endpoint=None, environment_config=None):
+    """The config with the command line's Beam engine choice applied (and validated)."""
+    from datalife.pipeline.config import load_config, with_engine
+
+    cfg = load_config(config_path)
+    if engine or job_endpoint or environment_config:
+        cfg = with_engine(cfg, engine, job_endpoint=job_endpoint, environment_config=environment_config)
+    return cfg
+
+
+def _run(config_path: Path, runner: str, engine=None, job_endpoint=None, environment_config=None) -> int:
+    from contextlib import ExitStack
+
+    from datalife.pipeline.config import with_engine
+    from datalife.pipeline.mlmd import store_description
     from datalife.pipeline.run import PipelineFailed, run_pipeline, summary
 
-    cfg = load_config(config_path)
-    try:
-        result = run_pipeline(cfg, runner=runner)
-    except PipelineFailed as exc:
-        print(f"\nFAILED: {exc}", file=sys.stderr)
-        print(f"metadata store: {cfg.metadata_path}; log: {cfg.root_dir / 'run.log'}", file=sys.stderr)
-        return 1
+    if runner == "portable":  # the LocalDagRunner, every Beam pipeline on a portable job service
+        runner, engine = "local", engine or "portable"
+    cfg = _load(config_path, engine, job_endpoint, environment_config)
+    with ExitStack() as stack:
+        services = None
+        if cfg.beam.engine == "portable" and cfg.beam.portable is None:
+            from datalife.pipeline.portable import EndpointUnreachable, local_portable_services
+
+            log_dir = cfg.root_dir / "beam-services"
+            print(f"starting a Beam job service and worker pool on 127.0.0.1 (logs: {log_dir})")
+            try:
+                services = stack.enter_context(local_portable_services(log_dir))
+            except EndpointUnreachable as exc:
+                print(f"\nFAILED: the local Beam services did not start: {exc}", file=sys.stderr)
+                return 1
+            cfg = with_engine(cfg, "portable", job_endpoint=services.job_endpoint,
+                              environment_config=services.environment_config)
+        try:
+            result = run_pipeline(cfg, runner=runner)
+        except PipelineFailed as exc:
+            print(f"\nFAILED: {exc}", file=sys.stderr)
+            print(f"metadata store: {store_description(cfg)}"
+                  + (f" (run {exc.run_id})" if exc.run_id else "") + f"; log: {cfg.root_dir / 'run.log'}",
+                  file=sys.stderr)
+            if services is not None:
+                print(services.log_tail(20), file=sys.stderr)
+            return 1
     print()
     print(summary(result))
-    if cfg.metadata.mysql is None:
-        from datalife.pipeline.report import write_run_report
+    from datalife.pipeline.report import write_run_report
 
-        print(f"run report: {write_run_report(cfg.root_dir)}")
+    print(f"run report: {write_run_report(cfg, run_id=result.run_id)}")
     return 0
 
 
-def _check(config_path: Path) -> int:
-    from datalife.pipeline.config import load_config
-
-    cfg = load_config(config_path)
-    print(f"{config_path}: valid ({cfg.name}, {len(cfg.components.model_fields_set)} components configured)")
+def _check(config_path: Path, engine=None) -> int:
+    cfg = _load(config_path, engine)
+    print(f"{config_path}: valid ({cfg.name}, {len(cfg.components.model_fields_set)} components configured"
+          + (f", Beam on {cfg.beam.engine}" if cfg.beam.engine != "direct" else "") + ")")
+    if cfg.beam.engine in ("flink", "spark", "dataflow"):
+        _print_cluster_warnings(cfg)
     return 0
+
+
+def _print_cluster_warnings(cfg, image=None, pipeline_root=None) -> None:
+    from datalife.pipeline.cluster_check import cluster_warnings
+
+    lock = REPO / "requirements.lock"
+    for warning in cluster_warnings(cfg, image, lock if lock.is_file() else None, pipeline_root):
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _target(path: Path):
+    """A run folder (``<root>`` holding metadata.sqlite) or a config file (its store:
+    SQLite, MySQL or PostgreSQL, and only its pipeline's runs)."""
+    from datalife.pipeline.lineage import store_of
+
+    if path.is_file() and path.suffix in (".yaml", ".yml"):
+        from datalife.pipeline.config import load_config
+        from datalife.pipeline.mlmd import connection_config, open_store
+
+        cfg = load_config(path, check_data=False)
+        if not cfg.metadata.shared and not cfg.metadata_path.is_file():
+            raise FileNotFoundError(f"{cfg.metadata_path}: no metadata store here (has the pipeline run?)")
+        return open_store(connection_config(cfg, readonly=True)), cfg.name, cfg
+    return store_of(path), None, None
+
+
+def _add_engine_options(parser) -> None:
+    parser.add_argument("--runner", choices=["local", "beam", "portable"], default="local",
+                        help="local: LocalDagRunner; beam: BeamDagRunner; portable: LocalDagRunner with every Beam "
+                             "pipeline on a Beam job service (--job-endpoint, or one started here for the run)")
+    parser.add_argument("--engine", choices=ENGINES,
+                        help="where the components' Beam pipelines run (default: the config's beam.engine)")
+    parser.add_argument("--job-endpoint", metavar="HOST:PORT", help="a running Beam job service (implies portable)")
+    parser.add_argument("--environment-config", metavar="HOST:PORT",
+                        help="its SDK worker pool (environment_type EXTERNAL)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,27 +131,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a pipeline config")
     run.add_argument("config", type=Path)
-    run.add_argument("--runner", choices=["local", "beam"], default="local")
+    _add_engine_options(run)
     demo = sub.add_parser("demo", help="run the bundled demo pipeline(s) on data/")
     demo.add_argument("which", nargs="*", help=f"which demos (default all): {', '.join(DEMOS)}")
-    demo.add_argument("--runner", choices=["local", "beam"], default="local")
+    _add_engine_options(demo)
     check = sub.add_parser("check", help="validate a config (and its feature names) without running it")
     check.add_argument("config", type=Path)
+    check.add_argument("--engine", choices=ENGINES, help="also check the settings of this Beam engine")
     comp = sub.add_parser("compile", help="compile a config for an orchestrator")
     comp.add_argument("target", choices=["kubeflow", "airflow"])
     comp.add_argument("config", type=Path)
     comp.add_argument("-o", "--output", type=Path, required=True)
     comp.add_argument("--image", default="datalife:latest", help="container image with datalife installed")
     comp.add_argument("--pipeline-root", default=None, help="e.g. gs://bucket/datalife (default: the config's root)")
+    target = "the pipeline's root folder (holding metadata.sqlite) or its config (any store, e.g. MySQL)"
     lin = sub.add_parser("lineage", help="print the upstream lineage of an artifact from MLMD")
-    lin.add_argument("run_dir", type=Path, help="the pipeline's root folder (holding metadata.sqlite)")
+    lin.add_argument("run_dir", type=Path, help=target)
     lin.add_argument("artifact", nargs="?", type=int, help="artifact id (default: the latest run's final output)")
     lin.add_argument("--format", choices=["text", "dot", "png"], default="text")
     lin.add_argument("-o", "--output", type=Path, help="with --format png: the picture's path (default lineage.png)")
     rep = sub.add_parser("report", help="write one self-contained HTML page for the latest run")
-    rep.add_argument("run_dir", type=Path)
+    rep.add_argument("run_dir", type=Path, help=target)
+    rep.add_argument("--run", help="the run id (default: the latest run)")
     runs = sub.add_parser("runs", help="list the runs in a metadata store, their executions and states")
-    runs.add_argument("run_dir", type=Path)
+    runs.add_argument("run_dir", type=Path, help=target)
     labels = sub.add_parser("labels", help="annotation tools outside TFX")
     lsub = labels.add_subparsers(dest="labels_command", required=True)
     conv = lsub.add_parser("convert", help="convert annotations from one format to another")
@@ -116,10 +193,10 @@ def _convert(args) -> int:
 
 
 def _lineage(args) -> int:
-    from datalife.pipeline.lineage import final_artifact, lineage_dot, lineage_text, store_of
+    from datalife.pipeline.lineage import final_artifact, lineage_dot, lineage_text
 
-    store = store_of(args.run_dir)
-    artifact = args.artifact if args.artifact is not None else final_artifact(store)
+    store, pipeline, _ = _target(args.run_dir)
+    artifact = args.artifact if args.artifact is not None else final_artifact(store, pipeline)
     if args.format == "png":
         from datalife.pipeline.report import lineage_png
 
@@ -144,17 +221,20 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
-            return _run(args.config, args.runner)
+            return _run(args.config, args.runner, **_engine_options(args))
         if args.command == "check":
-            return _check(args.config)
+            return _check(args.config, args.engine)
         if args.command == "compile":
             from datalife.pipeline.compile import compile_airflow, compile_kubeflow
             from datalife.pipeline.config import load_config
 
+            cfg = load_config(args.config)
+            image = args.image if args.target == "kubeflow" else None
+            _print_cluster_warnings(cfg, image, args.pipeline_root if args.target == "kubeflow" else None)
             if args.target == "airflow":
                 out = compile_airflow(args.config, args.output)
             else:
-                out = compile_kubeflow(load_config(args.config), args.output, args.image, args.pipeline_root)
+                out = compile_kubeflow(cfg, args.output, args.image, args.pipeline_root)
             print(f"wrote {out}")
             return 0
         if args.command == "lineage":
@@ -164,12 +244,14 @@ def main(argv=None) -> int:
         if args.command == "report":
             from datalife.pipeline.report import write_run_report
 
-            print(f"wrote {write_run_report(args.run_dir)}")
+            store, pipeline, cfg = _target(args.run_dir)
+            print(f"wrote {write_run_report(cfg or args.run_dir, run_id=args.run)}")
             return 0
         if args.command == "runs":
-            from datalife.pipeline.lineage import runs_text, store_of
+            from datalife.pipeline.lineage import runs_text
 
-            print(runs_text(store_of(args.run_dir)))
+            store, pipeline, _ = _target(args.run_dir)
+            print(runs_text(store, pipeline))
             return 0
         if args.command == "demo":
             status = 0
@@ -177,7 +259,7 @@ def main(argv=None) -> int:
             if unknown:
                 raise SystemExit(f"unknown demo(s) {unknown}; allowed: {', '.join(DEMOS)}")
             for name in args.which or list(DEMOS):
-                status |= _run(demo_config(name), args.runner)
+                status |= _run(demo_config(name), args.runner, **_engine_options(args))
             return status
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)

@@ -7,12 +7,9 @@ orchestrator.
 """
 from __future__ import annotations
 
-import os
-
 from tfx import v1 as tfx
 from tfx.components import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
-from tfx.orchestration import metadata as tfx_metadata
 
 from datalife.components.parquet_example_gen import executor as parquet_executor
 from datalife.components.validation_gate import ValidationGate
@@ -33,9 +30,14 @@ def _input_config(patterns: dict[str, str]):
     return tfx.proto.Input(splits=[tfx.proto.Input.Split(name=n, pattern=p) for n, p in patterns.items()])
 
 
+def _location(cfg: PipelineConfig, path: str) -> str:
+    """A config path for TFX: gs://, s3://, hdfs:// URIs as given, local paths resolved."""
+    return path if "://" in path else str(cfg.resolve(path))
+
+
 def example_gen(cfg: PipelineConfig):
     gen = cfg.components.example_gen
-    base = str(cfg.resolve(gen.input))
+    base = _location(cfg, gen.input)
     if gen.input_splits:  # one file pattern per split: ExampleGen keeps them as they are
         io = {"input_config": _input_config(gen.input_splits)}
     else:
@@ -115,7 +117,7 @@ def build_components(cfg: PipelineConfig) -> list:
     stages, examples = stages_before_validation(cfg, gen.outputs["examples"])
     stats = tfx.components.StatisticsGen(examples=examples)
     if c.schema_gen.schema_file:
-        schema_gen = tfx.components.ImportSchemaGen(schema_file=str(cfg.resolve(c.schema_gen.schema_file)))
+        schema_gen = tfx.components.ImportSchemaGen(schema_file=_location(cfg, c.schema_gen.schema_file))
     else:
         schema_gen = tfx.components.SchemaGen(
             statistics=stats.outputs["statistics"], infer_feature_shape=c.schema_gen.infer_feature_shape
@@ -166,14 +168,13 @@ def build_components(cfg: PipelineConfig) -> list:
 
 
 def metadata_connection(cfg: PipelineConfig):
-    mysql = cfg.metadata.mysql
-    if mysql is not None:
-        password = os.environ.get(mysql.password_env, "") if mysql.password_env else ""
-        return tfx_metadata.mysql_metadata_connection_config(
-            host=mysql.host, port=mysql.port, database=mysql.database, username=mysql.user, password=password
-        )
-    cfg.metadata_path.parent.mkdir(parents=True, exist_ok=True)
-    return tfx.orchestration.metadata.sqlite_metadata_connection_config(str(cfg.metadata_path))
+    """The MLMD connection the orchestrator writes to (SQLite, MySQL / MariaDB or
+    PostgreSQL; see :func:`datalife.pipeline.mlmd.connection_config`)."""
+    from datalife.pipeline.mlmd import connection_config
+
+    if not cfg.metadata.shared:
+        cfg.metadata_path.parent.mkdir(parents=True, exist_ok=True)
+    return connection_config(cfg)
 
 
 def build_pipeline(cfg: PipelineConfig, with_metadata: bool = True):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from datalife.common.strict import DEFAULT_SEED, HashSplits, StrictModel, default_splits
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
@@ -26,6 +26,7 @@ from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
+from datalife.pipeline.engines import ENGINE_HINTS, DataflowEngine, FlinkEngine, PortableEngine, SparkEngine
 from datalife.transforms.audio_features import FeatureSpec
 from datalife.transforms.transform_config import TransformConfig
 
@@ -36,6 +37,7 @@ __all__ = [
     "TransformConfig",
     "load_config",
     "parse_config",
+    "with_engine",
 ]
 
 KUBEFLOW_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
@@ -132,21 +134,53 @@ class ComponentsConfig(StrictModel):
 
 # ----------------------------------------------------------------------------- runtime
 class BeamConfig(StrictModel):
+    """Where the components' Beam pipelines run: ``engine`` picks one of the sections
+    below (``direct`` needs none); see :mod:`datalife.pipeline.engines`."""
+
     direct_num_workers: int = Field(1, ge=0)
     direct_running_mode: Literal["in_memory", "multi_threading", "multi_processing"] = "in_memory"
     extra_args: list[str] = Field(default_factory=list)
+    portable: Optional[PortableEngine] = None
+    flink: Optional[FlinkEngine] = None
+    spark: Optional[SparkEngine] = None
+    dataflow: Optional[DataflowEngine] = None
+    engine: Literal["direct", "portable", "flink", "spark", "dataflow"] = "direct"  # CLI: --engine
+
+    @field_validator("engine")
+    @classmethod
+    def _engine_has_settings(cls, engine: str, info):
+        if engine != "direct" and engine in info.data and info.data[engine] is None:
+            raise ValueError(f"engine {engine!r} needs its settings in 'beam.{engine}' ({ENGINE_HINTS[engine]})")
+        return engine
+
+    @property
+    def engine_settings(self):
+        return None if self.engine == "direct" else getattr(self, self.engine)
 
     def args(self) -> list[str]:
-        return [
-            f"--direct_num_workers={self.direct_num_workers}",
-            f"--direct_running_mode={self.direct_running_mode}",
-            *self.extra_args,
-        ]
+        if self.engine == "direct":
+            own = [f"--direct_num_workers={self.direct_num_workers}",
+                   f"--direct_running_mode={self.direct_running_mode}"]
+        else:
+            own = self.engine_settings.args()
+        return [*own, *self.extra_args]
 
 
 class MySQLConfig(StrictModel):
+    """MySQL or MariaDB (a store shared by a team; the database is created if absent)."""
+
     host: str
-    port: int = 3306
+    port: int = Field(3306, ge=1, le=65535)
+    database: str
+    user: str
+    password_env: Optional[str] = None  # name of the environment variable holding the password
+
+
+class PostgreSQLConfig(StrictModel):
+    """PostgreSQL (ML Metadata 1.16 connects with libpq; the database is created if absent)."""
+
+    host: str
+    port: int = Field(5432, ge=1, le=65535)
     database: str
     user: str
     password_env: Optional[str] = None  # name of the environment variable holding the password
@@ -155,12 +189,19 @@ class MySQLConfig(StrictModel):
 class MetadataConfig(StrictModel):
     sqlite: Optional[str] = None  # default: <root>/metadata.sqlite
     mysql: Optional[MySQLConfig] = None
+    postgresql: Optional[PostgreSQLConfig] = None
 
     @model_validator(mode="after")
     def _one(self):
-        if self.sqlite and self.mysql:
-            raise ValueError("give either 'sqlite' or 'mysql', not both")
+        given = [k for k in ("sqlite", "mysql", "postgresql") if getattr(self, k)]
+        if len(given) > 1:
+            raise ValueError(f"give one of 'sqlite', 'mysql' or 'postgresql', not {' and '.join(given)}")
         return self
+
+    @property
+    def shared(self) -> bool:
+        """A database server rather than a SQLite file."""
+        return self.mysql is not None or self.postgresql is not None
 
 
 class PipelineConfig(StrictModel):
@@ -309,3 +350,26 @@ def load_config(path: Union[str, Path], check_data: bool = True) -> PipelineConf
 
         check_features(cfg)
     return cfg
+
+
+def with_engine(cfg: PipelineConfig, engine: Optional[str] = None, **portable: Optional[str]) -> PipelineConfig:
+    """``cfg`` with the Beam engine chosen on the command line (``--engine``, or
+    ``--runner portable --job-endpoint H:P --environment-config H:P``), validated as if
+    it had been written in the file: a missing or bad section fails with file and key."""
+    beam = cfg.beam.model_dump(exclude_unset=True)
+    given = {k: v for k, v in portable.items() if v is not None}
+    if given:
+        engine = engine or "portable"
+        beam["portable"] = {**beam.get("portable", {}), **given}
+    if engine:
+        beam["engine"] = engine
+    try:
+        new = BeamConfig.model_validate(beam)
+    except ValidationError as exc:
+        filename = str(cfg.source) if cfg.source else "<config>"
+        described = [_describe({**e, "loc": ("beam", *e["loc"])}, cfg._lines, filename) for e in exc.errors()]
+        raise ConfigError([f"{msg} (with --engine {engine})" if engine else msg
+                           for _, msg in sorted(described, key=lambda d: d[0])]) from None
+    out = cfg.model_copy(update={"beam": new})
+    out._base_dir, out._source, out._lines = cfg._base_dir, cfg._source, cfg._lines
+    return out

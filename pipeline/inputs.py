@@ -55,6 +55,8 @@ def check_features(cfg: PipelineConfig) -> None:
         return check_sources(cfg)
     if gen is None:  # audio: the folder is listed when the pipeline is built
         return None
+    if "://" in gen.input:  # gs://, s3://, hdfs://: read by Beam on the cluster, not checked here
+        return None
     columns = input_columns(cfg.resolve(gen.input), gen.format)
     transform = cfg.components.transform
     where = str(cfg.source or "<config>")

@@ -10,9 +10,9 @@ from datalife.pipeline import mlmd
 __all__ = ["final_artifact", "lineage_text", "lineage_dot", "runs_text"]
 
 
-def final_artifact(store) -> int:
-    """The first output of the last execution of the latest run."""
-    run = mlmd.latest_run(store)
+def final_artifact(store, pipeline: Optional[str] = None) -> int:
+    """The first output of the last execution of the latest run (of ``pipeline``)."""
+    run = mlmd.latest_run(store, pipeline)
     if run is None:
         raise LookupError("the metadata store holds no pipeline run")
     executions = [e for e in mlmd.run_executions(store, run) if e.output_ids]
@@ -56,12 +56,18 @@ def lineage_dot(store, artifact_id: int) -> str:
     return "\n".join(dict.fromkeys(out))  # de-duplicated, order kept
 
 
-def runs_text(store) -> str:
+def runs_text(store, pipeline: Optional[str] = None) -> str:
+    """Every run (of ``pipeline``, or of every pipeline in the store), oldest first."""
     lines = []
-    for run in mlmd.pipeline_runs(store):
+    names = {}
+    for ctx in store.get_contexts_by_type("pipeline"):
+        for e in store.get_executions_by_context(ctx.id):
+            names[e.id] = ctx.name
+    for run in mlmd.pipeline_runs(store, pipeline):
         executions = mlmd.run_executions(store, run)
         states = [e.state for e in executions]
-        lines.append(f"run {run.name}: {len(executions)} executions "
+        owner = sorted({names.get(e.id, "?") for e in executions})
+        lines.append(f"run {run.name} ({', '.join(owner)}): {len(executions)} executions "
                      f"({', '.join(f'{s} {states.count(s)}' for s in sorted(set(states)))})")
         lines += [f"  {e.component}: {e.state} (execution {e.id})" for e in executions]
     return "\n".join(lines) or "no runs"

@@ -1,18 +1,27 @@
 """Questions asked of ML Metadata: which runs, which executions, where outputs live,
-and the upstream lineage of an artifact, found by walking MLMD events."""
+and the upstream lineage of an artifact, found by walking MLMD events.
+
+The store is SQLite (a file per pipeline by default), MySQL / MariaDB or PostgreSQL
+(a store shared by a team); :func:`connection_config` builds the connection from the
+config's ``metadata`` section and :func:`open_store` opens any of them."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 __all__ = [
     "open_store",
+    "connection_config",
+    "store_description",
     "ExecutionInfo",
     "pipeline_runs",
+    "run_context",
+    "latest_run",
     "run_executions",
     "upstream",
     "STATE_NAMES",
@@ -30,11 +39,50 @@ STATE_NAMES = {
 }
 
 
-def open_store(sqlite_path: Path) -> metadata_store.MetadataStore:
-    if not Path(sqlite_path).is_file():
-        raise FileNotFoundError(f"{sqlite_path}: no metadata store here (has the pipeline run?)")
+def _password(env_name: Optional[str]) -> str:
+    return os.environ.get(env_name, "") if env_name else ""
+
+
+def connection_config(cfg, readonly: bool = False) -> metadata_store_pb2.ConnectionConfig:
+    """The MLMD connection of a :class:`~datalife.pipeline.config.PipelineConfig`:
+    ``metadata.mysql`` (MySQL or MariaDB), ``metadata.postgresql``, else SQLite at
+    ``metadata.sqlite`` or ``<root>/metadata.sqlite``. Passwords come from the
+    environment variable the config names, never from the file."""
+    meta, config = cfg.metadata, metadata_store_pb2.ConnectionConfig()
+    if meta.mysql is not None:
+        m = meta.mysql
+        config.mysql.host, config.mysql.port, config.mysql.database = m.host, m.port, m.database
+        config.mysql.user, config.mysql.password = m.user, _password(m.password_env)
+    elif meta.postgresql is not None:
+        p = meta.postgresql
+        config.postgresql.host, config.postgresql.port, config.postgresql.dbname = p.host, str(p.port), p.database
+        config.postgresql.user, config.postgresql.password = p.user, _password(p.password_env)
+    else:
+        config.sqlite.filename_uri = str(cfg.metadata_path)
+        config.sqlite.connection_mode = (metadata_store_pb2.SqliteMetadataSourceConfig.READONLY if readonly else
+                                         metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE)
+    return config
+
+
+def store_description(cfg) -> str:
+    """Where a config's store is, for people (no password)."""
+    meta = cfg.metadata
+    if meta.mysql is not None:
+        return f"mysql://{meta.mysql.user}@{meta.mysql.host}:{meta.mysql.port}/{meta.mysql.database}"
+    if meta.postgresql is not None:
+        p = meta.postgresql
+        return f"postgresql://{p.user}@{p.host}:{p.port}/{p.database}"
+    return str(cfg.metadata_path)
+
+
+def open_store(target: Union[Path, str, metadata_store_pb2.ConnectionConfig]) -> metadata_store.MetadataStore:
+    """A store from a SQLite file (opened read-only; it must exist) or a connection config."""
+    if isinstance(target, metadata_store_pb2.ConnectionConfig):
+        return metadata_store.MetadataStore(target)
+    if not Path(target).is_file():
+        raise FileNotFoundError(f"{target}: no metadata store here (has the pipeline run?)")
     config = metadata_store_pb2.ConnectionConfig()
-    config.sqlite.filename_uri = str(sqlite_path)
+    config.sqlite.filename_uri = str(target)
     config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
     return metadata_store.MetadataStore(config)
 
@@ -63,10 +111,25 @@ def _event_key(event) -> str:
     return "?"
 
 
-def pipeline_runs(store) -> list[metadata_store_pb2.Context]:
-    """The run contexts, oldest first (``pipeline_run``; ``run`` from the Airflow orchestrator)."""
+def pipeline_runs(store, pipeline: Optional[str] = None) -> list[metadata_store_pb2.Context]:
+    """The run contexts, oldest first (``pipeline_run``; ``run`` from the Airflow
+    orchestrator); with ``pipeline``, only the runs of that pipeline (a shared store
+    holds the runs of many)."""
     runs = store.get_contexts_by_type("pipeline_run") + store.get_contexts_by_type("run")
+    if pipeline is not None:
+        ctx = store.get_context_by_type_and_name("pipeline", pipeline)
+        ours = {e.id for e in store.get_executions_by_context(ctx.id)} if ctx is not None else set()
+        runs = [r for r in runs if any(e.id in ours for e in store.get_executions_by_context(r.id))]
     return sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+
+
+def run_context(store, run_id: str) -> Optional[metadata_store_pb2.Context]:
+    """The context of the run with this id (``pipeline_run`` or Airflow's ``run``)."""
+    for type_name in ("pipeline_run", "run"):
+        ctx = store.get_context_by_type_and_name(type_name, run_id)
+        if ctx is not None:
+            return ctx
+    return None
 
 
 def run_executions(store, run_context) -> list[ExecutionInfo]:
@@ -149,6 +212,6 @@ def upstream(store, artifact_id: int) -> list[LineageNode]:
     return order
 
 
-def latest_run(store) -> Optional[metadata_store_pb2.Context]:
-    runs = pipeline_runs(store)
+def latest_run(store, pipeline: Optional[str] = None) -> Optional[metadata_store_pb2.Context]:
+    runs = pipeline_runs(store, pipeline)
     return runs[-1] if runs else None

@@ -137,19 +137,33 @@ SCRIPT = ("document.body.dataset.rendered = String(document.querySelectorAll('se
           "  li.innerHTML = '<a href=\"#s' + i + '\">' + h.textContent + '</a>'; toc.appendChild(li); });")
 
 
-def write_run_report(run_dir: Path, out: Path | None = None) -> Path:
-    """Write ``<run_dir>/report.html`` for the latest run in ``<run_dir>/metadata.sqlite``."""
-    from datalife.pipeline.lineage import final_artifact, runs_text
+def _last_output(executions) -> int:
+    with_outputs = [e for e in executions if e.output_ids]
+    if not with_outputs:
+        raise LookupError("the run has no execution with outputs")
+    return next(iter(with_outputs[-1].output_ids.values()))[0]
 
-    run_dir = Path(run_dir)
-    store = mlmd.open_store(run_dir / "metadata.sqlite")
-    run = mlmd.latest_run(store)
+
+def write_run_report(target, out: Path | None = None, run_id: str | None = None) -> Path:
+    """Write ``report.html`` for a run (``run_id``, default the latest). ``target`` is a
+    run folder holding ``metadata.sqlite`` (the report goes there), or a
+    :class:`~datalife.pipeline.config.PipelineConfig` whose store may be SQLite, MySQL
+    or PostgreSQL (the report goes to its root; only its pipeline's runs count)."""
+    from datalife.pipeline.lineage import runs_text
+
+    if isinstance(target, (str, Path)):
+        run_dir, pipeline = Path(target), None
+        store = mlmd.open_store(run_dir / "metadata.sqlite")
+    else:
+        run_dir, pipeline = target.root_dir, target.name
+        store = mlmd.open_store(mlmd.connection_config(target, readonly=True))
+    run = mlmd.run_context(store, run_id) if run_id else mlmd.latest_run(store, pipeline)
     if run is None:
-        raise LookupError(f"{run_dir}: the metadata store holds no run")
+        raise LookupError(f"{run_dir}: the metadata store holds no run" + (f" {run_id!r}" if run_id else ""))
     executions = mlmd.run_executions(store, run)
     sections = [f"<section><h2>Run {html.escape(run.name)}</h2>"
                 + _table(["component", "state", "execution"], [[e.component, e.state, e.id] for e in executions])
-                + f"<pre>{html.escape(runs_text(store))}</pre></section>"]
+                + f"<pre>{html.escape(runs_text(store, pipeline))}</pre></section>"]
     for e in executions:
         if "statistics" in e.outputs:
             sections.append(f"<section><h2>Statistics ({html.escape(e.component)})</h2>"
@@ -160,7 +174,7 @@ def write_run_report(run_dir: Path, out: Path | None = None) -> Path:
         if "report" in e.outputs:
             sections.append(f"<section><h2>{html.escape(e.component)} report</h2>"
                             f"{_component_report_html(e.outputs['report'][0])}</section>")
-    final = final_artifact(store)
+    final = _last_output(executions)
     sections.append(f"<section><h2>Lineage of artifact {final}</h2>{_img(lineage_png(store, final), 'lineage')}"
                     "</section>")
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>datalife run report</title>"

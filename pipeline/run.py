@@ -1,9 +1,16 @@
 """Run a configured pipeline on the LocalDagRunner (default) or the BeamDagRunner,
 printing each component as it starts and finishes, then a summary of where the
-outputs, the anomalies and the metadata store are."""
+outputs, the anomalies and the metadata store are.
+
+Each run gets its own id (the name of its ``pipeline_run`` context in MLMD), so its
+summary lists its own executions even when other runs write to the same store at the
+same time. Before anything runs, the Beam engine's services (job endpoint, worker
+pool, cluster master) must answer within seconds."""
 from __future__ import annotations
 
+import datetime
 import logging
+import secrets
 import sys
 import time
 from dataclasses import dataclass, field
@@ -12,19 +19,25 @@ from typing import Optional, TextIO
 
 from datalife.pipeline.config import PipelineConfig
 
-__all__ = ["run_pipeline", "RunResult", "PipelineFailed"]
+__all__ = ["run_pipeline", "RunResult", "PipelineFailed", "summary", "new_run_id", "check_engine_reachable"]
 
 RUNNERS = ("local", "beam")
 
 
 class PipelineFailed(RuntimeError):
-    """A component failed; the message says which and why."""
+    """A component failed; the message says which and why (``run_id``: the failed run's
+    id in MLMD, empty when the run did not start)."""
+
+    def __init__(self, message: str, run_id: str = ""):
+        super().__init__(message)
+        self.run_id = run_id
 
 
 @dataclass
 class RunResult:
     config: PipelineConfig
     seconds: float
+    run_id: str = ""
     executions: list = field(default_factory=list)  # mlmd.ExecutionInfo of this run
     anomalies: list = field(default_factory=list)
 
@@ -99,14 +112,57 @@ def _root_cause(exc: BaseException) -> BaseException:
     return ours[-1] if ours else chain[-1]
 
 
-def run_pipeline(cfg: PipelineConfig, runner: str = "local", out: Optional[TextIO] = None) -> RunResult:
+def _short(message: str) -> str:
+    """A failure reported by a Beam job service carries the worker's whole traceback as
+    text: keep its first line and the exception it ends with (the exception chained to
+    :class:`PipelineFailed` keeps it all)."""
+    if "Traceback (most recent call last):" not in message:
+        return message
+    lines = [line for line in message.splitlines() if line.strip()]
+    last = next((line for line in reversed(lines) if not line.startswith((" ", "\t"))), lines[-1])
+    return f"{lines[0]} ... {last.strip()}"
+
+
+def new_run_id() -> str:
+    """A run id as TFX's LocalDagRunner makes them (ISO time), plus a random suffix so
+    two runs started in the same microsecond on one store stay apart."""
+    return f"{datetime.datetime.now().isoformat()}-{secrets.token_hex(3)}"
+
+
+def _compile(pipeline, run_id: str):
+    """The pipeline IR with its run id set (the runner leaves a set id as it is)."""
+    from tfx.dsl.compiler import constants
+    from tfx.orchestration.portable import runtime_parameter_utils, tfx_runner
+
+    pipeline_pb = tfx_runner._make_pipeline_proto(pipeline)  # what TfxRunner.run does first (TFX 1.16)
+    runtime_parameter_utils.substitute_runtime_parameter(
+        pipeline_pb, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: run_id})
+    return pipeline_pb
+
+
+def check_engine_reachable(cfg: PipelineConfig, seconds: float = 5.0) -> None:
+    """Raise :class:`PipelineFailed` when a service the Beam engine needs does not answer
+    within ``seconds`` (Beam itself would wait for ``--job_server_timeout``)."""
+    from datalife.pipeline.engines import endpoints_to_probe
+    from datalife.pipeline.portable import EndpointUnreachable, probe_endpoints
+
+    try:
+        probe_endpoints(endpoints_to_probe(cfg.beam.engine, cfg.beam.engine_settings), seconds)
+    except EndpointUnreachable as exc:
+        raise PipelineFailed(f"pipeline {cfg.name!r} not started: {exc}") from None
+
+
+def run_pipeline(cfg: PipelineConfig, runner: str = "local", out: Optional[TextIO] = None,
+                 run_id: Optional[str] = None) -> RunResult:
     """Build and run the pipeline; raise :class:`PipelineFailed` naming the failure."""
+    out = out or sys.stdout
+    check_engine_reachable(cfg)  # before TFX is imported: an unreachable engine fails in seconds
     from datalife.pipeline import mlmd
     from datalife.pipeline.build import build_pipeline
 
-    out = out or sys.stdout
     cfg.root_dir.mkdir(parents=True, exist_ok=True)
-    pipeline = build_pipeline(cfg)
+    run_id = run_id or new_run_id()
+    pipeline_pb = _compile(build_pipeline(cfg), run_id)
     absl_logger = logging.getLogger("absl")
     progress = _Progress(out, cfg.root_dir / "run.log")
     old = (absl_logger.level, absl_logger.propagate)
@@ -116,25 +172,27 @@ def run_pipeline(cfg: PipelineConfig, runner: str = "local", out: Optional[TextI
     # Executors call absl.logging.set_verbosity (Transform sets WARNING), which would
     # hide the runner's INFO lines: hold the level for the duration of the run.
     absl_logger.setLevel = lambda level: None
-    print(f"running pipeline {cfg.name!r} with the {runner} runner (log: {cfg.root_dir / 'run.log'})", file=out)
+    engine = "" if cfg.beam.engine == "direct" else f", Beam on {cfg.beam.engine}"
+    print(f"running pipeline {cfg.name!r} with the {runner} runner{engine}, run {run_id} "
+          f"(log: {cfg.root_dir / 'run.log'})", file=out)
     t0 = time.monotonic()
     try:
-        _runner(runner).run(pipeline)
+        _runner(runner).run_with_ir(pipeline_pb)
     except Exception as exc:  # a component failed: name it and the root cause
         cause = _root_cause(exc)
-        raise PipelineFailed(f"pipeline {cfg.name!r} stopped: {type(cause).__name__}: {cause}") from exc
+        raise PipelineFailed(f"pipeline {cfg.name!r} stopped: {type(cause).__name__}: {_short(str(cause))}",
+                             run_id) from exc
     finally:
         absl_logger.removeHandler(progress)
         del absl_logger.setLevel
         absl_logger.setLevel(old[0])
         absl_logger.propagate = old[1]
         progress.close()
-    result = RunResult(cfg, time.monotonic() - t0)
-    if cfg.metadata.mysql is None:
-        store = mlmd.open_store(cfg.metadata_path)
-        run = mlmd.latest_run(store)
-        result.executions = mlmd.run_executions(store, run) if run else []
-        result.anomalies = _anomalies(store, result)
+    result = RunResult(cfg, time.monotonic() - t0, run_id)
+    store = mlmd.open_store(mlmd.connection_config(cfg, readonly=True))
+    run = mlmd.run_context(store, run_id)
+    result.executions = mlmd.run_executions(store, run) if run else []
+    result.anomalies = _anomalies(store, result)
     return result
 
 
@@ -165,6 +223,7 @@ def summary(result: RunResult) -> str:
         lines += [f"  [{a['split']}] {a['feature']}: {a['kind']}: {a['description']}" for a in result.anomalies]
     else:
         lines.append("anomalies: none")
-    where = cfg.metadata.mysql.host if cfg.metadata.mysql else cfg.metadata_path
-    lines.append(f"metadata store: {where}")
+    from datalife.pipeline.mlmd import store_description
+
+    lines.append(f"metadata store: {store_description(cfg)} (run {result.run_id})")
     return "\n".join(lines)

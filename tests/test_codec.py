@@ -133,3 +133,24 @@ def test_added_features_merge_into_the_example():
 def test_example_key_is_stable_and_names_the_id():
     assert example_key(b"abc", "c1") == "c1|" + __import__("hashlib").sha256(b"abc").hexdigest()[:16]
     assert example_key(b"abc") == example_key(b"abc") != example_key(b"abd")
+
+
+def test_content_keys_ignore_the_order_features_were_serialized_in():
+    import hashlib
+
+    from datalife.common.codec import canonical, content_keys, encode_typed
+
+    feats = {"label": ("bytes", [b"yes"]), "log_mel": ("float", [0.5, -1.25]), "label_id": ("int", [3])}
+
+    def in_order(items):  # one Example per feature, concatenated: protobuf merges them (as appended features do)
+        return b"".join(encode_typed({k: v}) for k, v in items)
+
+    forward, backward = in_order(feats.items()), in_order(reversed(list(feats.items())))
+    assert forward != backward  # the same example, two byte strings (as Transform writes them)
+    other = encode_typed({**feats, "log_mel": ("float", [0.5, -1.0])})
+    replaced = forward + encode_typed({"log_mel": ("float", [0.5, -1.0])})  # the appended value wins
+    k = content_keys([forward, backward, other, replaced])
+    assert k[0] == k[1] and k[2] == k[3] and k[0] != k[2]
+    canon = encode_typed(dict(sorted(feats.items())))
+    assert canonical([backward]) == [canon]
+    assert k[0] == hashlib.sha256(canon).hexdigest()[:16]

@@ -5,14 +5,13 @@ it imports neither TensorFlow nor TFX."""
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 from collections import Counter
 
 import numpy as np
 from apache_beam import pvalue
 
-from datalife.common.codec import Columns, add_features
+from datalife.common.codec import Columns, add_features, content_keys
 from datalife.common.strict import seed_or_default
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
 from datalife.components.beam_glue import ConfigDoFn
@@ -54,6 +53,7 @@ class AugmentAudio(ConfigDoFn):
         audio = cols.values(cfg.audio_feature) if policy.ops else [None] * len(raws)
         feats = cols.values(cfg.features_field) if policy.spec_augment else [None] * len(raws)
         rate = cfg.feature_spec().sample_rate
+        keys = content_keys(raws)
         for i, raw in enumerate(raws):
             if policy.ops and not audio[i]:
                 raise ValueError(f"[{split}] an example has no {cfg.audio_feature!r} feature")
@@ -62,7 +62,7 @@ class AugmentAudio(ConfigDoFn):
             if cfg.keep_originals:
                 counts["originals_out"] += 1
                 yield raw, {"augment/copy": 0, "augment/ops": b""}
-            key = hashlib.sha256(raw).hexdigest()
+            key = keys[i]  # what the example holds, not how it was serialized (Transform orders freely)
             for copy in range(1, cfg.copies + 1):
                 out, ops = augment_copy(policy, ExampleRandom(self.seed, key, copy), rate, audio[i],
                                         None if shape is None else np.reshape(feats[i], shape), self.noise)
