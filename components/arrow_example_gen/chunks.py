@@ -249,16 +249,13 @@ def _dialect(opts: ReadOptions) -> dict:
 def csv_header(stream: BinaryIO, opts: ReadOptions, name: str) -> list[str]:
     """The column names: the file's first record (a UTF-8 BOM is dropped)."""
     raw = stream.read(1 << 20)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(raw) - 4:  # not just a character cut by the read
-            raise ValueError(f"{name}: the header is not valid UTF-8 (byte {exc.start})") from None
-        text = raw[: exc.start].decode("utf-8")
-    text = text.removeprefix("\ufeff")
+    text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     for row in csv.reader(io.StringIO(text, newline=""), **_dialect(opts)):
         if not row:
             continue
+        bad = [c for c in row if c != c.encode("utf-8", "surrogateescape").decode("utf-8", "replace")]
+        if bad:
+            raise ValueError(f"{name}: the header is not valid UTF-8: {bad[0].encode('utf-8', 'surrogateescape')!r}")
         if any(not c for c in row):
             raise ValueError(f"{name}: column {row.index('') + 1} of the header has no name")
         dupes = sorted({c for c in row if row.count(c) > 1})

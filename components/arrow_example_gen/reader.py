@@ -288,8 +288,9 @@ def write_chunk(chunk: chunking.Chunk, data: bytes, plan: ColumnPlan, opts: Read
 def read_frame(path: str, opts: Optional[ReadOptions] = None, fmt: str = "csv",
                column_types: Optional[dict] = None):
     """What ExampleGen makes of one local file: (rows, quarantine) as pandas DataFrames.
-    A cell is a scalar, a list (several JSON values), or None (missing); the rows'
-    ``attrs['kinds']`` holds each column's type (int / float / bytes / unknown)."""
+    A cell is a scalar, a list (several JSON values), or missing (None, NaN or <NA>:
+    int columns are pandas' nullable Int64); the rows' ``attrs['kinds']`` holds each
+    column's type (int / float / bytes / unknown)."""
     import pandas as pd
 
     from datalife.components.arrow_example_gen.column_types import kind_from_name
@@ -313,7 +314,9 @@ def read_frame(path: str, opts: Optional[ReadOptions] = None, fmt: str = "csv",
     frame = {}
     for name in plan.names:
         typed = _typed_lists(cells, name, plan.kind(name), converted, cells.num_rows).filter(pa.array(keep))
-        frame[name] = [None if not v else (v[0] if len(v) == 1 else v) for v in typed.to_pylist()]
+        column = [None if not v else (v[0] if len(v) == 1 else v) for v in typed.to_pylist()]
+        scalar = all(not isinstance(c, list) for c in column)
+        frame[name] = pd.array(column, "Int64") if scalar and plan.kind(name) == Kind.INT else column
     rows = pd.DataFrame(frame, columns=plan.names)
     rows.attrs["kinds"] = {n: KIND_NAMES[plan.kind(n)] for n in plan.names}
     rows.attrs["line"] = chunk.first_line
