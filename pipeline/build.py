@@ -22,12 +22,11 @@ __all__ = ["build_components", "build_pipeline", "metadata_connection"]
 
 
 def _output_config(splits: dict[str, int], key: str | None = None):
-    return tfx.proto.Output(
-        split_config=tfx.proto.SplitConfig(
-            splits=[tfx.proto.SplitConfig.Split(name=n, hash_buckets=k) for n, k in splits.items()],
-            partition_feature_name=key or "",
-        )
-    )
+    split_config = tfx.proto.SplitConfig(
+        splits=[tfx.proto.SplitConfig.Split(name=n, hash_buckets=k) for n, k in splits.items()])
+    if key:  # a oneof: setting it, even to "", makes TFX split by a feature
+        split_config.partition_feature_name = key
+    return tfx.proto.Output(split_config=split_config)
 
 
 def _input_config(patterns: dict[str, str]):

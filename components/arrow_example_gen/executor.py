@@ -113,6 +113,7 @@ def _final_plan(kinds: dict, base: dict, fmt: str, key: str | None) -> dict:
 
 def _finish(results: list, plan_json: dict, splits: list, split_uris: dict, report_uri: str, cfg_json: dict,
             gzip_level: int) -> None:
+    from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
 
     counts: dict = {}
@@ -127,7 +128,9 @@ def _finish(results: list, plan_json: dict, splits: list, split_uris: dict, repo
                              f"{rows_q} quarantined")
     for split in splits:  # a split that received no row still gets a (valid, empty) shard
         if not counts.get(f"split:{split}"):
-            GzipShard(FileSystems.create(f"{split_uris[split]}/data_tfrecord-empty.gz"), gzip_level).close()
+            sink = FileSystems.create(f"{split_uris[split]}/data_tfrecord-empty.gz",
+                                      compression_type=CompressionTypes.UNCOMPRESSED)
+            GzipShard(sink, gzip_level).close()
     plan = ColumnPlan.from_json(plan_json)
     columns = [{"column": n, "type": KIND_NAMES[plan.kind(n)], "from": plan.sources.get(n, "inferred")}
                for n in plan.names]

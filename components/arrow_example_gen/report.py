@@ -72,10 +72,11 @@ def render_html(summary: dict) -> str:
 
 
 def write_report(uri: str, summary: dict, quarantined: list[dict]) -> None:
+    from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
 
     def put(name: str, text: str) -> None:
-        with FileSystems.create(f"{uri}/{name}") as f:
+        with FileSystems.create(f"{uri}/{name}", compression_type=CompressionTypes.UNCOMPRESSED) as f:
             f.write(text.encode())
 
     put("report.json", json.dumps(summary, indent=2, sort_keys=True))
