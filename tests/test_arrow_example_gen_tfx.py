@@ -276,3 +276,51 @@ def test_kinds_widened_by_a_later_chunk_rewrite_the_earlier_chunks(tmp_path):
     assert counts["chunks"] >= 3 and counts["chunks_rewritten"] == counts["chunks"] - 1
     with gzip.open(next(Path(ours.uri, "Split-eval").iterdir())) as f:
         assert f.read(1)  # shards are gzip
+
+
+def _random_column(rng, kind, n, repeat):
+    import pyarrow as pa
+
+    def value():
+        if kind == "i":
+            return rng.choice([0, 1, -1, 2**63 - 1, -(2**63), 300]) if repeat else rng.randint(-2**63, 2**63 - 1)
+        if kind == "f":
+            return rng.choice([0.0, -0.0, float("nan"), float("-nan"), 1.5, 1e30]) if repeat else rng.uniform(-1e9, 1e9)
+        return rng.choice([b"", b"a", "é".encode(), b"x" * 200]) if repeat else rng.randbytes(rng.randint(0, 300))
+
+    rows = []
+    for _ in range(n):
+        r = rng.random()
+        rows.append(None if r < 0.1 else [] if r < 0.2 else [value()] if repeat or r < 0.8 else
+                    [value() for _ in range(rng.randint(2, 40))])
+    typ = {"i": pa.int64(), "f": pa.float32(), "b": pa.large_binary()}[kind]
+    return pa.array(rows, pa.large_list(typ))
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_encoded_bytes_are_the_deterministic_serialization(repeat):
+    """Random columns (missing, empty, several values, -0.0 and both NaNs, long keys and
+    values; few distinct values take the dictionary path): our bytes == TensorFlow's
+    ``SerializeToString(deterministic=True)``, and feature_bytes == the Feature's."""
+    import random
+
+    import tensorflow as tf
+
+    from datalife.components.arrow_example_gen.encode import encode_examples
+
+    rng = random.Random(7)
+    names = {"zeta": "i", "a": "f", "Bb": "b", "é_name": "i", "k" * 150: "b", "m": "f"}
+    columns = {name: _random_column(rng, kind, 600, repeat) for name, kind in names.items()}
+    encoded = encode_examples(columns)
+    records = encoded.records.to_pylist()
+    lists = {"i": tf.train.Int64List, "f": tf.train.FloatList, "b": tf.train.BytesList}
+    attr = {"i": "int64_list", "f": "float_list", "b": "bytes_list"}
+    for i, record in enumerate(records):
+        feats = {}
+        for name, kind in names.items():
+            v = columns[name][i].as_py()
+            feats[name] = tf.train.Feature() if v is None else tf.train.Feature(**{attr[kind]: lists[kind](value=v)})
+        assert tf.train.Example(features=tf.train.Features(feature=feats)).SerializeToString(deterministic=True) \
+            == record, i
+        for name in ("zeta", "Bb", "k" * 150):
+            assert encoded.feature_bytes(name)[i].as_py() == feats[name].SerializeToString(deterministic=True)
