@@ -34,7 +34,7 @@ from datalife.components.arrow_example_gen.shards import GzipShard
 from datalife.components.arrow_example_gen.spec import ArrowExampleGenConfig
 from datalife.components.arrow_example_gen.splits import HashSplit
 
-__all__ = ["Executor", "CONFIG_KEY", "REPORT_KEY", "list_inputs", "column_plan", "schema_kinds"]
+__all__ = ["Executor", "CONFIG_KEY", "REPORT_KEY", "list_inputs", "column_plan", "schema_kinds", "split_rule"]
 
 CONFIG_KEY, REPORT_KEY = "config", "report"
 _SCHEMA_KINDS = {1: Kind.STRING, 2: Kind.INT, 3: Kind.FLOAT}  # schema_pb2.BYTES / INT / FLOAT
@@ -52,6 +52,16 @@ def list_inputs(input_base: str, input_config: example_gen_pb2.Input, hashed: bo
         for path in paths:
             out.append((len(out), path, os.path.relpath(path, input_base), None if hashed else split.name))
     return out
+
+
+def split_rule(output_config: example_gen_pb2.Output):
+    """The rule that assigns rows to output splits, or None when the input splits are the
+    output splits. TFX's hash buckets today; time splits (issue 17) are built here too."""
+    split_config = output_config.split_config
+    if not split_config.splits:
+        return None
+    return HashSplit(tuple((s.name, s.hash_buckets) for s in split_config.splits),
+                     split_config.partition_feature_name or None)
 
 
 def schema_kinds(schema_file: str) -> dict[str, Kind]:
@@ -163,11 +173,9 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         examples.split_names = artifact_utils.encode_split_names(splits)
         split_uris = {s: artifact_utils.get_split_uri([examples], s) for s in splits}
 
-        split_config = output_config.split_config
-        hashed = bool(split_config.splits)
-        key = split_config.partition_feature_name or None
-        rule = HashSplit(tuple((s.name, s.hash_buckets) for s in split_config.splits), key) if hashed else None
-        files = list_inputs(exec_properties[standard_component_specs.INPUT_BASE_KEY], input_config, hashed)
+        rule = split_rule(output_config)
+        key = getattr(rule, "key", None)
+        files = list_inputs(exec_properties[standard_component_specs.INPUT_BASE_KEY], input_config, rule is not None)
         base_plan = column_plan(files, cfg).to_json()
         cfg_json = cfg.model_dump(mode="json")
         config_json = cfg.model_dump_json()
