@@ -33,13 +33,18 @@ class ArrowExampleGenSpec(types.ComponentSpec):
 
 
 class Driver(driver.FileBasedDriver):
-    """TFX's file driver; on the legacy launcher (Airflow) it also prepares ``report``."""
+    """TFX's file driver; on the legacy launcher (Airflow, InteractiveContext) it also
+    prepares ``report``, named after the component so it cannot clash with another
+    component's ``report`` in MLMD."""
 
     def _prepare_output_artifacts(self, input_artifacts, output_dict, exec_properties, execution_id,
                                   pipeline_info, component_info):
         others = {k: v for k, v in output_dict.items() if k != standard_component_specs.EXAMPLES_KEY}
         result = base_driver.BaseDriver._prepare_output_artifacts(  # pylint: disable=protected-access
             self, input_artifacts, others, exec_properties, execution_id, pipeline_info, component_info)
+        for key, artifacts in result.items():  # MLMD names must be unique per type: other
+            for artifact in artifacts:           # components have a "report" output too
+                artifact.name = f"{component_info.component_id}.{key}:{pipeline_info.run_id}"
         result.update(super()._prepare_output_artifacts(input_artifacts, output_dict, exec_properties, execution_id,
                                                          pipeline_info, component_info))
         return result
