@@ -18,12 +18,12 @@ from datalife.pipeline.config import PipelineConfig
 __all__ = ["build_components", "build_pipeline", "metadata_connection"]
 
 
-def _output_config(splits: dict[str, int]):
-    return tfx.proto.Output(
-        split_config=tfx.proto.SplitConfig(
-            splits=[tfx.proto.SplitConfig.Split(name=n, hash_buckets=k) for n, k in splits.items()]
-        )
-    )
+def _output_config(splits: dict[str, int], key: str | None = None):
+    split_config = tfx.proto.SplitConfig(
+        splits=[tfx.proto.SplitConfig.Split(name=n, hash_buckets=k) for n, k in splits.items()])
+    if key:  # a oneof: setting it, even to "", makes TFX split by a feature
+        split_config.partition_feature_name = key
+    return tfx.proto.Output(split_config=split_config)
 
 
 def _input_config(patterns: dict[str, str]):
@@ -41,7 +41,15 @@ def example_gen(cfg: PipelineConfig):
     if gen.input_splits:  # one file pattern per split: ExampleGen keeps them as they are
         io = {"input_config": _input_config(gen.input_splits)}
     else:
-        io = {"output_config": _output_config(gen.splits)}
+        io = {"output_config": _output_config(gen.splits, gen.split_key)}
+    if gen.format in ("csv", "jsonl") and gen.engine == "arrow":
+        from datalife.components.arrow_example_gen.component import ArrowExampleGen
+
+        schema = cfg.components.schema_gen.schema_file
+        spec = gen.arrow_config(schema_file=str(cfg.resolve(schema)) if schema else None)
+        # the node keeps TFX's name for CSV, so runs, lineage and notebooks read the same either way
+        node_id = "CsvExampleGen" if gen.format == "csv" else "JsonlExampleGen"
+        return ArrowExampleGen(input_base=base, config=spec.model_dump_json(), **io).with_id(node_id)
     if gen.format == "csv":
         return tfx.components.CsvExampleGen(input_base=base, **io)
     if gen.format == "tfrecord":

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_valid
 
 from datalife.common.strict import DEFAULT_SEED, HashSplits, StrictModel, default_splits
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
+from datalife.components.arrow_example_gen.spec import ReadOptions
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
@@ -52,18 +53,39 @@ class ConfigError(ValueError):
 
 
 # ----------------------------------------------------------------------------- components
-class ExampleGenConfig(StrictModel):
-    format: Literal["csv", "tfrecord", "parquet"] = "csv"
+class ExampleGenConfig(ReadOptions):
+    """Files -> Examples. ``csv`` and ``jsonl`` are read by the Arrow ExampleGen with the
+    read options of :class:`ReadOptions` (delimiter, quote_char, null_values,
+    column_types, on_invalid, ...); ``engine: tfx`` picks TFX's own CsvExampleGen."""
+
+    format: Literal["csv", "jsonl", "tfrecord", "parquet"] = "csv"
+    engine: Literal["arrow", "tfx"] = "arrow"
     input: str
     # either hash-bucket splits of all input files, or one file pattern per split
     splits: HashSplits = Field(default_factory=default_splits)
     input_splits: Optional[dict[str, str]] = None
+    split_key: Optional[str] = None  # hash this column instead of the whole row (TFX's partition_feature_name)
 
     @model_validator(mode="after")
     def _splits(self):
         if self.input_splits is not None and not self.input_splits:
             raise ValueError("'input_splits' maps split names to file patterns; it is empty")
+        if self.split_key is not None and self.input_splits:
+            raise ValueError("'split_key' hashes rows into 'splits'; with 'input_splits' the files decide the split")
+        arrow = self.format in ("csv", "jsonl") and self.engine == "arrow"
+        if self.engine == "tfx" and self.format != "csv":
+            raise ValueError(f"engine: tfx reads only format: csv (TFX has no {self.format} reader here)")
+        changed = sorted(k for k in ReadOptions.model_fields if k in self.model_fields_set)
+        if changed and not arrow:
+            raise ValueError(f"{', '.join(changed)}: read options of the Arrow ExampleGen (format csv or jsonl, "
+                             f"engine arrow); this example_gen is format {self.format}, engine {self.engine}")
         return self
+
+    def arrow_config(self, schema_file: Optional[str] = None):
+        """The Arrow ExampleGen's parameter: these read options, the format and the curated schema."""
+        from datalife.components.arrow_example_gen.spec import ArrowExampleGenConfig
+
+        return ArrowExampleGenConfig(**self.read_options().model_dump(), format=self.format, schema_file=schema_file)
 
 
 class StatisticsGenConfig(StrictModel):

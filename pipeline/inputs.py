@@ -20,6 +20,8 @@ def input_files(folder: Path, fmt: str) -> list[Path]:
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     if fmt == "csv":
         files = [p for p in files if p.suffix.lower() == ".csv"]
+    elif fmt == "jsonl":
+        files = [p for p in files if p.suffix.lower() in (".jsonl", ".ndjson", ".json")]
     elif fmt == "parquet":
         files = [p for p in files if p.suffix.lower() == ".parquet"]
     if not files:
@@ -27,7 +29,14 @@ def input_files(folder: Path, fmt: str) -> list[Path]:
     return files
 
 
-def input_columns(folder: Path, fmt: str) -> list[str]:
+def input_columns(folder: Path, fmt: str, options=None) -> list[str]:
+    if fmt in ("csv", "jsonl") and options is not None:  # the Arrow ExampleGen's own reading of headers / keys
+        from datalife.components.arrow_example_gen.reader import peek_columns
+
+        try:
+            return peek_columns(input_files(folder, fmt), options, fmt)
+        except ValueError as exc:
+            raise ConfigError([str(exc)]) from None
     first = input_files(folder, fmt)[0]
     if fmt == "csv":
         with open(first, newline="") as f:
@@ -57,7 +66,7 @@ def check_features(cfg: PipelineConfig) -> None:
         return None
     if "://" in gen.input:  # gs://, s3://, hdfs://: read by Beam on the cluster, not checked here
         return None
-    columns = input_columns(cfg.resolve(gen.input), gen.format)
+    columns = input_columns(cfg.resolve(gen.input), gen.format, gen if gen.engine == "arrow" else None)
     transform = cfg.components.transform
     where = str(cfg.source or "<config>")
     problems = []
@@ -67,6 +76,12 @@ def check_features(cfg: PipelineConfig) -> None:
         prefix = f"{where}:{line}" if line else where
         dotted = ".".join(str(p) for p in path)
         problems.append(f"{prefix}: {dotted}: unknown feature {name!r}; the input has: {', '.join(columns)}")
+
+    base = ("components", "example_gen")
+    named = [(("split_key",), gen.split_key)] + [(("column_types", k), k) for k in gen.column_types]
+    for path, name in named:  # the Arrow ExampleGen's own column references
+        if name is not None and name not in columns:
+            report(base + path, name)
 
     windower = cfg.components.time_series_windower
     if windower is not None:

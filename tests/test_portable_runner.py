@@ -132,7 +132,7 @@ name: worker-dies
 root: {root}
 components:
   example_gen: {{input: {data}, splits: {{train: 1}}}}
-  weak_labeler: {{lf_module: lf_worker_killer, id_field: id, epochs: 20}}
+  weak_labeler: {{lf_module: lf_worker_killer, id_field: id, label_model: {{epochs: 20}}}}
   example_validator: {{on_anomalies: warn}}
 """
 

@@ -18,7 +18,7 @@ CONFIG = """\
 name: wrong-type
 root: runs
 components:
-  example_gen: {{input: data}}
+  example_gen: {{input: data, engine: tfx}}  # TFX's reader: wrong types reach the gate (the Arrow one quarantines them)
   schema_gen: {{schema_file: {schema}}}
   example_validator: {{on_anomalies: {mode}}}
   transform:

@@ -1,0 +1,71 @@
+"""The Arrow ExampleGen's options, declared once.
+
+:class:`ReadOptions` is what a user writes under ``components.example_gen`` (the
+pipeline's ``ExampleGenConfig`` extends it); :class:`ArrowExampleGenConfig` adds what the
+pipeline fills in (the format and the curated schema) and travels to the executor as
+JSON. Splits are not here: they are TFX's own ``input_config`` / ``output_config``
+protos, so the span and version machinery of TFX's driver applies unchanged.
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator, model_validator
+
+from datalife.common.strict import StrictModel
+
+__all__ = ["ReadOptions", "ArrowExampleGenConfig", "ColumnKind"]
+
+ColumnKind = Literal["int", "float", "bytes"]
+
+
+class ReadOptions(StrictModel):
+    """How CSV / JSON-lines files are parsed, typed and checked."""
+
+    delimiter: str = ","  # CSV field separator, one character ("\t" for TSV)
+    quote_char: Optional[str] = '"'  # null: no quoting at all
+    escape_char: Optional[str] = None  # e.g. "\\"; files with one are read whole (not split)
+    double_quote: bool = True  # "" inside a quoted field is one quote (RFC 4180)
+    null_values: list[str] = Field(default_factory=lambda: [""])  # cells read as missing
+    column_types: dict[str, ColumnKind] = Field(default_factory=dict)  # beats the schema and inference
+    nested: Literal["refuse", "flatten"] = "refuse"  # JSON lines: objects -> a.b columns, arrays -> value lists
+    flatten_separator: str = "."
+    on_invalid: Literal["quarantine", "fail"] = "quarantine"
+    chunk_bytes: int = Field(8 << 20, ge=1 << 10)  # a file is read in chunks of about this size
+    gzip_level: int = Field(1, ge=0, le=9)  # of the written TFRecord shards (TFX's writer uses 6)
+
+    @field_validator("delimiter", "quote_char", "escape_char")
+    @classmethod
+    def _one_char(cls, v, info):
+        if v is not None and len(v) != 1:
+            raise ValueError(f"{info.field_name} must be one character, got {v!r}")
+        if v is not None and v in "\r\n":
+            raise ValueError(f"{info.field_name} cannot be a line break")
+        return v
+
+    @model_validator(mode="after")
+    def _distinct(self):
+        chars = [c for c in (self.delimiter, self.quote_char, self.escape_char) if c is not None]
+        if len(set(chars)) != len(chars):
+            raise ValueError(f"delimiter, quote_char and escape_char must differ, got {chars}")
+        return self
+
+    def read_options(self) -> "ReadOptions":
+        return ReadOptions.model_validate(self.model_dump(include=set(ReadOptions.model_fields)))
+
+
+class ArrowExampleGenConfig(ReadOptions):
+    """The executor's parameter: the read options plus the format and curated schema."""
+
+    format: Literal["csv", "jsonl"] = "csv"
+    schema_file: Optional[str] = None  # a curated schema.pbtxt: its INT / FLOAT / BYTES types are used
+    schema_sha256: Optional[str] = None  # of schema_file, so that an edited schema is not served from cache
+
+    @model_validator(mode="after")
+    def _schema_hash(self):
+        if self.schema_file and self.schema_sha256 is None:
+            import hashlib
+
+            with open(self.schema_file, "rb") as f:
+                self.schema_sha256 = hashlib.sha256(f.read()).hexdigest()
+        return self
