@@ -1,0 +1,1 @@
+"""ActiveSampler: the ranked batch of examples a person should label next (a side branch)."""
