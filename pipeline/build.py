@@ -119,6 +119,15 @@ def _audio_augmenter(cfg: PipelineConfig, stage: str, examples):
     return node if stage == "waveform" else node.with_id("SpecAugmenter")
 
 
+def active_sampler(cfg: PipelineConfig, examples, gate):
+    """A side branch on the validated examples (it does not feed Transform): the batch to label next."""
+    from datalife.components.active_sampler.component import ActiveSampler
+
+    node = ActiveSampler(examples=examples, config=_seeded(cfg.components.active_sampler, cfg.seed).model_dump_json())
+    node.add_upstream_node(gate)  # only select from data that passed validation
+    return node
+
+
 def build_components(cfg: PipelineConfig) -> list:
     c = cfg.components
     gen = _source(cfg)
@@ -139,6 +148,8 @@ def build_components(cfg: PipelineConfig) -> list:
         on_anomalies=c.example_validator.on_anomalies,
     )
     components = [gen, *stages, stats, schema_gen, validator, gate]
+    if c.active_sampler is not None:
+        components.append(active_sampler(cfg, examples, gate))
     audio_aug = c.audio_augmenter
     if audio_aug is not None and audio_aug.ops:  # waveform ops, on validated examples, before Transform
         wave = _audio_augmenter(cfg, "waveform", examples)

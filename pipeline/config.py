@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from datalife.common.strict import DEFAULT_SEED, HashSplits, StrictModel, default_splits
+from datalife.components.active_sampler.spec import ActiveSamplerConfig
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
 from datalife.components.arrow_example_gen.spec import ReadOptions
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
@@ -115,6 +116,7 @@ class ComponentsConfig(StrictModel):
     image_augmenter: Optional[AugmenterConfig] = None  # on examples that passed validation
     # waveform ops before Transform, spec_augment after it (two instances)
     audio_augmenter: Optional[AudioAugmenterConfig] = None
+    active_sampler: Optional[ActiveSamplerConfig] = None  # side branch on validated examples: what to label next
 
     @model_validator(mode="after")
     def _one_source(self):

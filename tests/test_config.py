@@ -45,7 +45,7 @@ def test_good_config_and_defaults(tmp_path):
 def test_unknown_component_names_line_and_allowed():
     text = GOOD.replace("  transform:", "  transfrom:")
     assert errors(text) == [
-        "c.yaml:5: components.transfrom: unknown key 'transfrom'; allowed: audio_augmenter, audio_example_gen, "
+        "c.yaml:5: components.transfrom: unknown key 'transfrom'; allowed: active_sampler, audio_augmenter, audio_example_gen, "
         "example_gen, example_validator, image_augmenter, label_unifier, schema_gen, statistics_gen, "
         "time_series_windower, transform, weak_labeler"
     ]
@@ -249,3 +249,14 @@ def test_the_seed_has_one_default():
     assert parse_config(GOOD, filename="c.yaml").seed == DEFAULT_SEED == seed_or_default(None) == 42
     assert LabelModelSpec().seed is None and AugmenterConfig().seed is None  # None: the pipeline's seed
     assert seed_or_default(7) == 7
+
+
+def test_active_sampler_options_are_checked_against_the_core():
+    base = GOOD.split("  transform:")[0]
+    cfg = parse_config(base + "  active_sampler: {strategy: typiclust, strategy_params: {k: 5}}\n", filename="c.yaml")
+    assert cfg.components.active_sampler.strategy_params == {"k": 5} and cfg.components.active_sampler.seed is None
+    assert errors(base + "  active_sampler: {strategy: margin, strategy_params: {k: 3}}\n") == [
+        "c.yaml:5: components.active_sampler: strategy_params: 'margin' takes no ['k']; it takes ['top']"]
+    assert errors(base + "  active_sampler: {features: [a], embedding_field: e}\n") == [
+        "c.yaml:5: components.active_sampler: give either features (columns) or embedding_field (one vector "
+        "column), not both"]
