@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--origin", type=int, choices=[0, 1], help="1: input pixel indices start at 1 (VOC default)")
     conv.add_argument("--on-invalid", choices=["error", "quarantine"], default="error",
                       help="a bad record stops the conversion (error) or is left out and listed (quarantine)")
+    from datalife.labels_cli import add_parsers as add_label_round_parsers
+
+    add_label_round_parsers(lsub)  # labels next / labels import: one active-learning round
     return parser
 
 
@@ -240,6 +243,10 @@ def main(argv=None) -> int:
         if args.command == "lineage":
             return _lineage(args)
         if args.command == "labels":
+            if args.labels_command in ("next", "import"):
+                from datalife.labels_cli import run as label_round
+
+                return label_round(args)
             return _convert(args)
         if args.command == "report":
             from datalife.pipeline.report import write_run_report
