@@ -83,8 +83,9 @@ def _run(args) -> int:
               f"({info['labeled']} labeled, {info['human_labels_used']} by people so far; "
               f"{info['pending_not_selected']} waiting in earlier rounds; {info['quarantined']} quarantined) "
               f"with {info['strategy']}")
-        print(batch[[c for c in ("rank", "key", "score", "reason", "predicted") if c in batch]].head(10)
-              .to_string(index=False))
+        shown = batch[[c for c in ("rank", "key", "score", "predicted", "reason") if c in batch]].head(10).copy()
+        shown["reason"] = shown["reason"].str.slice(0, 70)
+        print(shown.to_string(index=False))
         print(f"wrote {rdir}/batch.csv" + (f", {rdir}/tasks.json (Label Studio)" if info["kind"] else ""))
         if "label_studio" in info:
             ls = info["label_studio"]

@@ -57,7 +57,11 @@ def _examples_frame(uri: str, split: str, key_column: Optional[str]) -> pd.DataF
             ids = [None if v is None else str(v) for v in df[key_column]]
         df["__key"] = content_keys(chunk, ids)
         frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+    df = pd.concat(frames, ignore_index=True)
+    dup = df["__key"].duplicated()
+    df = df[~dup].reset_index(drop=True)  # the same example twice: one copy is enough to label
+    df.attrs["duplicates_dropped"] = int(dup.sum())
+    return df
 
 
 def _run_examples(store, pipeline: Optional[str]) -> tuple[int, str]:
@@ -172,6 +176,7 @@ def next_batch(source, out_dir, *, strategy: str = "hybrid", batch_size: int = 2
     pending = {k for r in done if not r.get("imported") for k in r["keys"]}
     waiting = df["__key"].isin(list(pending))
     pool = df[~waiting].reset_index(drop=True)
+    duplicates = int(df.attrs.get("duplicates_dropped", 0))
     feats = embedding if embedding else (list(features) if features else None)
     if feats is None:
         skip = {label_column, key_column, show_column, "__key"}
@@ -205,7 +210,7 @@ def next_batch(source, out_dir, *, strategy: str = "hybrid", batch_size: int = 2
             "classes": [_plain(c) for c in classes], "strategy": strategy, "batch_size": int(batch_size),
             "seed": int(seed), "selected": int(len(batch)), "keys": batch["key"].tolist(), "kind": kind,
             "show_column": show_column, "key_column": key_column, "human_labels_used": human,
-            "pending_not_selected": int(waiting.sum()), "labeled": summary["labeled"],
+            "pending_not_selected": int(waiting.sum()), "duplicates_dropped": duplicates, "labeled": summary["labeled"],
             "unlabeled": summary["unlabeled"], "quarantined": summary["quarantined"],
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "imported": False,
             "metadata": metadata or src.get("store") or str((out_dir / "metadata.sqlite").resolve())}

@@ -139,3 +139,18 @@ def test_bad_input_named(sampled, tmp_path):
         _do(tmp_path, examples, cfg.model_copy(update={"splits": ["test"]}), "no_split")
     with pytest.raises(ValueError, match="strategy_params"):
         ActiveSamplerConfig(strategy="margin", strategy_params={"k": 3})
+
+
+def test_labels_next_on_the_same_examples_picks_the_same_batch(sampled, tmp_path):
+    from datalife.cli import main
+
+    tmp, rows, raws, train, X, y, cfg, out = sampled
+    args = ["labels", "next", str(tmp / "examples"), "-o", str(tmp_path / "lab"), "--key-column", "id",
+            "--features", ",".join(cfg.features), "--strategy", "margin", "--seed", "3",
+            "--batch-size", str(BATCH), "--show-column", "text"]
+    assert main(args) == 0
+    cli = pd.read_csv(tmp_path / "lab" / "rounds" / "0001" / "batch.csv", dtype={"key": str})
+    component = pd.read_csv(Path(out["labeling_batch"].uri) / "batch.csv", dtype={"key": str})
+    assert cli["key"].tolist() == component["key"].tolist()
+    info = json.loads((tmp_path / "lab" / "rounds" / "0001" / "round.json").read_text())
+    assert (info["duplicates_dropped"], info["quarantined"]) == (1, 2)  # as the component counted them

@@ -5,8 +5,14 @@ API, annotate as two annotators would (the test knows the true labels; one task
 skipped, one disagreement, one task made by hand in Label Studio, one never sent),
 export, read the export back into datalife and check every label and its provenance.
 
+Then one round through the command line on the same server: ``datalife labels next
+--push`` (a parquet pool with an embedding column; a project made over the API), the
+tasks annotated over the API, ``datalife labels import --pull`` (export and users
+fetched from the server), gold labels and MLMD lineage checked.
+
 Slow (server start-up ~1-2 min, first env creation ~1 min with network): one test.
 Skips, saying why, where label-studio cannot be installed or started."""
+import json
 import time
 
 import numpy as np
@@ -40,7 +46,7 @@ def _choice(label):
     return [{"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": [label]}}]
 
 
-def test_label_studio_round_trip():
+def test_label_studio_round_trip(tmp_path, monkeypatch):
     df = _comments()
     # a few labels to start from, as the dataset gives them
     start = pd.concat([df[df["truth"] == c].head(3) for c in CLASSES])
@@ -84,6 +90,7 @@ def test_label_studio_round_trip():
         ls.post(f"/api/tasks/{hand['id']}/annotations", {"result": _choice("spam")})
         exported = ls.get(f"/api/projects/{pid}/export?exportType=JSON&download_all_tasks=true")
         users = {u["id"]: u["email"] for u in ls.get("/api/users")}
+        cli_round = _cli_round(ls, df, start, tmp_path, monkeypatch)
         timing = {"env_s": ls.env_seconds, "start_s": ls.start_seconds}
     t_end = pd.Timestamp.now(tz="UTC")
     timing["test_s"] = time.perf_counter() - t0
@@ -116,9 +123,53 @@ def test_label_studio_round_trip():
     assert (c["keys_gold"], c["keys_unresolved"], c["keys_unanswered"]) == (BATCH - 2, 1, 1)
     assert c["annotations_in"] == c["annotations_used"] + c["annotations_quarantined"] == BATCH + 3 + 2
 
+    _check_cli_round(*cli_round)
+
     before = pd.DataFrame({"key": start["COMMENT_ID"], "label": start["truth"], "label_source": "dataset",
                            "annotator": "", "annotated_at": None})
     merged, changes, counts = merge_labels(before, got.gold)
     assert counts["added"] == BATCH - 2 and counts["rows_out"] == 6 + BATCH - 2 and changes.empty
     assert merged.set_index("key")["label"].to_dict() == {**dict(zip(start["COMMENT_ID"], start["truth"])),
                                                          **{k: truth[k] for k in answered}}
+
+
+def _cli_round(ls, df, start, tmp_path, monkeypatch):
+    """labels next --push -> annotate over the API -> labels import --pull."""
+    from datalife.cli import main
+
+    pool = df[["COMMENT_ID", "CONTENT", "embedding"]].copy()
+    pool["embedding"] = pool["embedding"].map(list)
+    pool["label"] = None
+    pool.loc[start.index, "label"] = start["truth"]
+    pool.to_parquet(tmp_path / "pool.parquet")
+    monkeypatch.setenv("DATALIFE_TEST_LS_TOKEN", ls.token)
+    out = tmp_path / "lab"
+    assert main(["labels", "next", str(tmp_path / "pool.parquet"), "-o", str(out), "--embedding", "embedding",
+                 "--key-column", "COMMENT_ID", "--show-column", "CONTENT", "--classes", "ham,spam",
+                 "--batch-size", str(BATCH), "--push", ls.url, "--token-env", "DATALIFE_TEST_LS_TOKEN"]) == 0
+    info = json.loads((out / "rounds" / "0001" / "round.json").read_text())
+    pid = info["label_studio"]["project"]
+    listed = ls.get(f"/api/tasks?project={pid}&page_size=1000")["tasks"]
+    assert sorted(t["data"]["datalife_key"] for t in listed) == sorted(info["keys"])
+    truth = dict(zip(df["COMMENT_ID"], df["truth"]))
+    for t in listed:  # one annotator answers every task with the truth
+        ls.post(f"/api/tasks/{t['id']}/annotations", {"result": _choice(truth[t["data"]["datalife_key"]])})
+    assert main(["labels", "import", str(out), "--pull"]) == 0
+    return out, info, truth, {t["data"]["datalife_key"]: t["id"] for t in listed}
+
+
+def _check_cli_round(out, info, truth, task_ids):
+    from datalife.pipeline import mlmd
+
+    labels = pd.read_csv(out / "labels.csv", dtype={"key": str}).set_index("key")
+    assert sorted(labels.index) == sorted(info["keys"]) and len(labels) == BATCH
+    for key in info["keys"]:
+        assert labels.loc[key, "label"] == truth[key] and labels.loc[key, "label_source"] == "human"
+        assert labels.loc[key, "annotator"] == ADMIN and labels.loc[key, "task_id"] == task_ids[key]
+        assert labels.loc[key, "round"] == 1 and pd.notna(labels.loc[key, "annotated_at"])
+    done = json.loads((out / "rounds" / "0001" / "round.json").read_text())
+    store = mlmd.open_store(out / "metadata.sqlite")
+    [imp] = [n for n in mlmd.upstream(store, done["mlmd"]["gold_artifact"]) if n.component == "LabelImport"]
+    assert [a for k, a, _, _ in imp.inputs if k == "labeling_batch"] == [done["mlmd"]["batch_artifact"]]
+    assert [uri for k, _, _, uri in imp.inputs if k == "export"] == [
+        f"{done['label_studio']['url']}/projects/{done['label_studio']['project']}"]
