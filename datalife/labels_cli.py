@@ -102,7 +102,8 @@ def _run(args) -> int:
           f"{c['tasks_quarantined']} tasks, {c['annotations_quarantined']} annotations {c['annotation_reasons']})")
     print(f"labels.csv: {m['rows_out']} labels ({m['added']} added, {m['human_over']} replaced weaker ones, "
           f"{m['relabeled']} relabeled, {m['confirmed']} confirmed)")
-    print(f"recorded in MLMD {info['metadata']}: import execution {info['mlmd']['import_execution']}, "
-          f"gold labels artifact {info['mlmd']['gold_artifact']} (datalife lineage <store> "
-          f"{info['mlmd']['gold_artifact']})")
+    meta = info["metadata"]
+    target = str(Path(meta).parent) if meta.endswith("metadata.sqlite") else meta
+    print(f"recorded in MLMD {meta}: import execution {info['mlmd']['import_execution']}, gold labels artifact "
+          f"{info['mlmd']['gold_artifact']} (see: datalife lineage {target} {info['mlmd']['gold_artifact']})")
     return 0

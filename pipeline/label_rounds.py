@@ -90,11 +90,11 @@ def load_pool(source, *, split: str = "train", key_column: Optional[str] = None)
             from datalife.pipeline.mlmd import connection_config, open_store
 
             cfg = load_config(path, check_data=False)
-            store, pipeline, meta = open_store(connection_config(cfg)), cfg.name, str(path)
+            store, pipeline, meta = open_store(connection_config(cfg)), cfg.name, str(path.resolve())
         else:
             from datalife.pipeline.mlmd import open_store
 
-            store, pipeline, meta = open_store(path / "metadata.sqlite"), None, str(path / "metadata.sqlite")
+            store, pipeline, meta = open_store(path / "metadata.sqlite"), None, str((path / "metadata.sqlite").resolve())
         artifact_id, uri = _run_examples(store, pipeline)
         return _examples_frame(uri, split, key_column), {"kind": "run", "uri": uri, "store": meta,
                                                          "artifact_id": artifact_id}

@@ -1,12 +1,15 @@
-"""Labeling rounds in ML Metadata: each round is two executions in a run context
-``labeling-round-<n>`` of the pipeline context ``labeling``:
+"""Labeling rounds in ML Metadata: each round is two executions in a context of type
+``labeling_round`` named ``labeling-round-<n>`` (not a ``pipeline_run``: the latest
+pipeline run, its report and lineage stay the pipeline's), also in the context
+``labeling`` of type ``pipeline``:
 
     source Examples / file (+ the gold labels so far) -> LabelSelection -> LabelingBatch
     LabelingBatch + LabelStudioExport -> LabelImport -> GoldLabels
 
 so ``datalife lineage`` (and ``datalife runs``) show which labels came from which
 round, which batch they answer, and (for a batch selected from a pipeline run, in
-that run's store) the pipeline's executions upstream of it."""
+that run's store) the pipeline's executions upstream of it
+(``datalife lineage <store> <gold labels artifact id>``)."""
 from __future__ import annotations
 
 import time
@@ -17,9 +20,11 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from datalife.pipeline.mlmd import open_store
 
-__all__ = ["writable_store", "record_selection", "record_import", "source_artifact", "ROUND_PIPELINE"]
+__all__ = ["writable_store", "record_selection", "record_import", "source_artifact", "ROUND_PIPELINE", "ROUND_CONTEXT",
+           "round_artifacts"]
 
 ROUND_PIPELINE = "labeling"
+ROUND_CONTEXT = "labeling_round"
 
 
 def writable_store(target):
@@ -61,7 +66,7 @@ def _artifact(store, type_name: str, uri: str, props: dict) -> pb.Artifact:
 
 def _contexts(store, round_name: str) -> list:
     out = []
-    for type_name, name in (("pipeline", ROUND_PIPELINE), ("pipeline_run", f"labeling-round-{round_name}")):
+    for type_name, name in (("pipeline", ROUND_PIPELINE), (ROUND_CONTEXT, f"labeling-round-{round_name}")):
         type_id = _type_id(store, "context", type_name)
         ctx = store.get_context_by_type_and_name(type_name, name)
         out.append(ctx if ctx is not None else pb.Context(type_id=type_id, name=name))
@@ -120,3 +125,15 @@ def record_import(store, round_name: str, batch_id: int, export_uri: str, gold_u
                               [("labeling_batch", batch_id), ("export", export)], [("gold_labels", gold)],
                               round_name)
     return exec_id, gold_id
+
+
+def round_artifacts(store) -> dict[str, dict[str, int]]:
+    """{round context name: {output key: artifact id}} of every labeling round in the store."""
+    out = {}
+    for ctx in sorted(store.get_contexts_by_type(ROUND_CONTEXT), key=lambda c: c.name):
+        arts = {}
+        for e in store.get_events_by_execution_ids([x.id for x in store.get_executions_by_context(ctx.id)]):
+            if e.type == pb.Event.OUTPUT:
+                arts[e.path.steps[0].key] = e.artifact_id
+        out[ctx.name] = arts
+    return out

@@ -115,6 +115,7 @@ def test_second_round_uses_the_labels_and_skips_what_was_asked(two_rounds):
 
 def test_lineage_links_each_batch_to_the_labels_that_came_back(two_rounds, capsys):
     from datalife.pipeline import mlmd
+    from datalife.pipeline.label_rounds_mlmd import round_artifacts
 
     tmp, df, y, truth, tasks = two_rounds
     r1 = json.loads((tmp / "lab" / "rounds" / "0001" / "round.json").read_text())
@@ -128,12 +129,13 @@ def test_lineage_links_each_batch_to_the_labels_that_came_back(two_rounds, capsy
     assert [(k, a) for k, a, _, _ in imp.outputs] == [("gold_labels", r1["mlmd"]["gold_artifact"])]
     assert imp.properties["round"] == "0001" and imp.properties["keys_gold"] == BATCH - 1
     capsys.readouterr()
-    assert main(["lineage", str(tmp / "lab")]) == 0  # the latest round's batch, back to the pool file
-    text = capsys.readouterr().out
+    assert main(["lineage", str(tmp / "lab"), str(r2["mlmd"]["batch_artifact"])]) == 0
+    text = capsys.readouterr().out  # round 2's batch, back through round 1's labels to the pool file
     assert "LabelSelection" in text and "LabelImport" in text and str(tmp / "pool.csv") in text
-    assert main(["runs", str(tmp / "lab")]) == 0
-    runs = capsys.readouterr().out
-    assert "run labeling-round-0001" in runs and "run labeling-round-0002" in runs
+    assert "param round = 0001" in text and "param round = 0002" in text
+    assert round_artifacts(store) == {
+        "labeling-round-0001": {"labeling_batch": r1["mlmd"]["batch_artifact"], "gold_labels": r1["mlmd"]["gold_artifact"]},
+        "labeling-round-0002": {"labeling_batch": r2["mlmd"]["batch_artifact"]}}
 
 
 def test_bad_input_is_named(pool, tmp_path, capsys):
