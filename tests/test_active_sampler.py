@@ -133,8 +133,6 @@ def test_bad_input_named(sampled, tmp_path):
     examples = _write(tmp_path, {"train": encode_rows(one_class)})
     with pytest.raises(ValueError, match="active_sampler: .*margin"):
         _do(tmp_path, examples, cfg, "one_class")
-    with pytest.raises(ValueError, match="batch_size 50 is larger than the unlabeled pool \\(35"):
-        _do(tmp_path, examples, cfg.model_copy(update={"strategy": "typiclust", "batch_size": 50}), "too_big")
     with pytest.raises(ValueError, match="splits \\['test'\\] are not in the input"):
         _do(tmp_path, examples, cfg.model_copy(update={"splits": ["test"]}), "no_split")
     with pytest.raises(ValueError, match="strategy_params"):
