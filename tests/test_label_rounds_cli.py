@@ -3,7 +3,6 @@
 against a real one). Oracles: the core's ``select`` on the same pool, the true digit
 labels the simulated annotators give, and MLMD's own events read back."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -16,7 +16,7 @@ from datalife.components.active_sampler.spec import ActiveSamplerConfig
 from datalife.components.examples_beam import gather, mark_examples, read_gathered, read_split_batches, write_split
 from datalife.components.report import Picture, draw_pictures, write_report
 
-__all__ = ["run", "RULES", "OUTPUT_SPLIT", "batch_files"]
+__all__ = ["run", "RULES", "OUTPUT_SPLIT", "batch_files", "class_balance"]
 
 OUTPUT_SPLIT = "batch"
 RULES = [Rule("rows_in", ("rows_labeled", "rows_unlabeled", "rows_quarantined")),
