@@ -126,7 +126,7 @@ components:
   weak_labeler:
     lf_module: datalife.labeling.examples.youtube_spam
     id_field: COMMENT_ID
-    label_model: {epochs: 500, seed: 123, tie_break: random}
+    label_model: {{epochs: 500, seed: 123, tie_break: random}}
     dev_split: eval
   example_validator: {{on_anomalies: warn}}
 """
