@@ -137,6 +137,7 @@ def build_components(cfg: PipelineConfig) -> list:
         anomalies=validator.outputs["anomalies"],
         schema=schema_gen.outputs["schema"],
         on_anomalies=c.example_validator.on_anomalies,
+        statistics=stats.outputs["statistics"],  # issue 21: a column missing from one split only
     )
     components = [gen, *stages, stats, schema_gen, validator, gate]
     audio_aug = c.audio_augmenter
