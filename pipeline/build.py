@@ -115,7 +115,9 @@ def _audio_augmenter(cfg: PipelineConfig, stage: str, examples):
     from datalife.components.audio_augmenter.component import AudioAugmenter
 
     spec = _seeded(cfg.components.audio_augmenter.with_base(cfg.resolve).stage(stage), cfg.seed)
-    node = AudioAugmenter(examples=examples, config=spec.model_dump_json())
+    from datalife.components.audio_augmenter.executor import input_fingerprint
+
+    node = AudioAugmenter(examples=examples, config=spec.model_dump_json(), input_fingerprint=input_fingerprint(spec))
     return node if stage == "waveform" else node.with_id("SpecAugmenter")
 
 

@@ -20,9 +20,14 @@ from datalife.transforms.audio_io import AudioFileError, check_samples
 from datalife.transforms.audio_policy import augment_copy
 from datalife.transforms.augment_random import ExampleRandom
 
-__all__ = ["AugmentAudio", "COUNTS", "QUARANTINE", "load_noise"]
+__all__ = ["AugmentAudio", "COUNTS", "QUARANTINE", "load_noise", "noise_files"]
 
 COUNTS, QUARANTINE = "counts", "quarantine"
+
+
+def noise_files(cfg: AudioAugmenterConfig) -> list[str]:
+    """The noise clips the augmenter reads (``noise_dir/*.wav``), sorted."""
+    return sorted(glob.glob(os.path.join(cfg.noise_dir, "*.wav"))) if cfg.noise_dir else []
 
 
 def load_noise(cfg: AudioAugmenterConfig) -> list:
@@ -31,7 +36,7 @@ def load_noise(cfg: AudioAugmenterConfig) -> list:
     from datalife.transforms.audio_io import read_wav, resample
 
     clips = []
-    for path in sorted(glob.glob(os.path.join(cfg.noise_dir, "*.wav"))):
+    for path in noise_files(cfg):
         x, rate = read_wav(path)
         clips.append(resample(x, rate, cfg.feature_spec().sample_rate))
     if not clips:

@@ -11,7 +11,17 @@ from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
 from datalife.components.examples_beam import gather, read_gathered, read_split_batches, same_splits, write_split
 from datalife.components.report import write_report
 
-__all__ = ["run"]
+__all__ = ["run", "input_fingerprint"]
+
+
+def input_fingerprint(cfg: AudioAugmenterConfig) -> str:
+    """Name, size and modification time of the noise clips (``noise_dir``), "" without."""
+    if not cfg.noise_dir:
+        return ""
+    from datalife.components.audio_augmenter.beam_glue import noise_files
+    from datalife.components.fingerprint import files_fingerprint
+
+    return files_fingerprint(noise_files(cfg))
 
 
 def run(examples, augmented, report, config_json: str, pipeline) -> None:
