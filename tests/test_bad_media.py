@@ -97,7 +97,7 @@ def test_audio_augmenter_quarantines_nan_samples_and_counts_them():
     loud[9] = 7.0
     raws = [encode_example({"audio": x, "label": "yes", "source_file": f"{n}.wav"})
             for n, x in (("good", good), ("nan", nan), ("loud", loud))]
-    cfg = AudioAugmenterConfig(ops=[{"op": "gain", "min_db": -3, "max_db": 3}], copies=2, seed=1)
+    cfg = AudioAugmenterConfig(ops=[{"op": "gain", "db": [-3, 3]}], copies=2, seed=1)
     fn = AugmentAudio(cfg.model_dump_json())
     fn.setup()
     out = list(fn.process(("train", raws)))
@@ -214,7 +214,7 @@ def test_windower_quarantines_bad_times_and_short_series_naming_them(tmp_path):
         by_reason.setdefault(q["reason"], []).append(q)
     assert c["rows_no_timestamp"] == 2 and c["rows_bad_timestamp"] == 3
     assert c["series_too_short"] == 1 and c["series_in"] == c["series_windowed"] + 1
-    assert c["rows_in"] == sum(c[k] for k in ("rows_no_timestamp", "rows_bad_timestamp", "rows_off_grid",
+    assert c["rows_in"] == sum(c.get(k, 0) for k in ("rows_no_timestamp", "rows_bad_timestamp", "rows_off_grid",
                                                "rows_duplicate_time", "rows_gridded"))
     assert len(by_reason["no_timestamp"]) == 2 and len(by_reason["bad_timestamp"]) == 3
     fields = sorted(q["field"] for q in by_reason["no_timestamp"] + by_reason["bad_timestamp"])
@@ -282,7 +282,10 @@ def _store(path):
 
     from datalife.pipeline.mlmd import open_store
 
-    store = open_store(path)
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = str(path)
+    config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    store = open_store(config)
     t = store.put_execution_type(metadata_store_pb2.ExecutionType(name="Trainer"))
     return store, t
 
@@ -322,6 +325,6 @@ def test_killed_run_is_marked_abandoned(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     lease.write_text(json.dumps({**json.loads(lease.read_text()), "pid": int(dead.stdout)}))
     assert mark_abandoned(store, tmp_path) == [("run-1", running, "Trainer")]
-    states = {e.execution_id: e.state for e in mlmd.run_executions(store, mlmd.run_context(store, "run-1"))}
+    states = {e.id: e.state for e in mlmd.run_executions(store, mlmd.run_context(store, "run-1"))}
     assert states == {done: "complete", running: "abandoned"}
     assert not lease.exists()
