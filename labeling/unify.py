@@ -34,6 +34,7 @@ from datalife.labeling.boxes import BoxFormat, box_areas, boxes_to_mask, clip_bo
 from datalife.labeling.formats.base import (REFUSED, AnnotationError, ImageLabels, Quarantined, image_size_of,
                                             safe_image_path)
 from datalife.labeling.formats.validate import interchange
+from datalife.transforms.image_check import ImageDataError, check_image
 
 __all__ = ["Source", "Canonical", "Outcome", "unify_record", "quarantine_outcome", "problem", "check_output", "RULES",
            "REFUSED", "EmptyOutput", "encode_unified", "BOX_FEATURES"]
@@ -144,6 +145,10 @@ def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
         real_w, real_h = image_size_of(data)
     except ValueError as exc:
         raise rec.fail("image", str(exc), "bad_image") from None
+    try:
+        check_image(data)  # decodes whole: a cut or corrupt body is quarantined, not unified as valid
+    except ImageDataError as exc:
+        raise rec.fail("image", str(exc), exc.reason) from None
     ann_w, ann_h = rec.width or real_w, rec.height or real_h
     if (ann_w, ann_h) != (real_w, real_h):
         counts["size_mismatch"] += 1

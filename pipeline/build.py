@@ -115,7 +115,9 @@ def _audio_augmenter(cfg: PipelineConfig, stage: str, examples):
     from datalife.components.audio_augmenter.component import AudioAugmenter
 
     spec = _seeded(cfg.components.audio_augmenter.with_base(cfg.resolve).stage(stage), cfg.seed)
-    node = AudioAugmenter(examples=examples, config=spec.model_dump_json())
+    from datalife.components.audio_augmenter.executor import input_fingerprint
+
+    node = AudioAugmenter(examples=examples, config=spec.model_dump_json(), input_fingerprint=input_fingerprint(spec))
     return node if stage == "waveform" else node.with_id("SpecAugmenter")
 
 
@@ -146,6 +148,7 @@ def build_components(cfg: PipelineConfig) -> list:
         anomalies=validator.outputs["anomalies"],
         schema=schema_gen.outputs["schema"],
         on_anomalies=c.example_validator.on_anomalies,
+        statistics=stats.outputs["statistics"],  # issue 21: a column missing from one split only
     )
     components = [gen, *stages, stats, schema_gen, validator, gate]
     if c.active_sampler is not None:

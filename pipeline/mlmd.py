@@ -136,8 +136,10 @@ def run_executions(store, run_context) -> list[ExecutionInfo]:
     """The executions of one run in the order they were made, with their outputs."""
     infos = []
     for execution in sorted(store.get_executions_by_context(run_context.id), key=lambda e: e.id):
-        info = ExecutionInfo(execution.id, _component_of(store, execution),
-                             STATE_NAMES.get(execution.last_known_state, "unknown"))
+        state = STATE_NAMES.get(execution.last_known_state, "unknown")
+        if "abandoned" in execution.custom_properties:  # a killed run's execution (pipeline.run_guard)
+            state = "abandoned"
+        info = ExecutionInfo(execution.id, _component_of(store, execution), state)
         events = store.get_events_by_execution_ids([execution.id])
         outputs = [e for e in events if e.type == metadata_store_pb2.Event.OUTPUT]
         artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in outputs])}

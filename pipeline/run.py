@@ -163,6 +163,7 @@ def run_pipeline(cfg: PipelineConfig, runner: str = "local", out: Optional[TextI
     cfg.root_dir.mkdir(parents=True, exist_ok=True)
     run_id = run_id or new_run_id()
     pipeline_pb = _compile(build_pipeline(cfg), run_id)
+    _guard(cfg, pipeline_pb, run_id, out)  # issue 21: a store that does not match the outputs; killed runs
     absl_logger = logging.getLogger("absl")
     progress = _Progress(out, cfg.root_dir / "run.log")
     old = (absl_logger.level, absl_logger.propagate)
@@ -188,12 +189,32 @@ def run_pipeline(cfg: PipelineConfig, runner: str = "local", out: Optional[TextI
         absl_logger.setLevel(old[0])
         absl_logger.propagate = old[1]
         progress.close()
+        from datalife.pipeline.run_guard import release_lease
+
+        release_lease(cfg.root_dir, run_id)
     result = RunResult(cfg, time.monotonic() - t0, run_id)
     store = mlmd.open_store(mlmd.connection_config(cfg, readonly=True))
     run = mlmd.run_context(store, run_id)
     result.executions = mlmd.run_executions(store, run) if run else []
     result.anomalies = _anomalies(store, result)
     return result
+
+
+def _guard(cfg: PipelineConfig, pipeline_pb, run_id: str, out: TextIO) -> None:
+    """Before a run: mark the executions of killed runs abandoned, refuse a store that
+    does not match the outputs under the root (``pipeline.run_guard``), take the lease."""
+    from datalife.pipeline import mlmd
+    from datalife.pipeline.run_guard import StoreMismatch, check_store_matches_outputs, mark_abandoned, take_lease
+
+    store = mlmd.open_store(mlmd.connection_config(cfg))
+    for run, execution, component in mark_abandoned(store, cfg.root_dir):
+        print(f"marked execution {execution} ({component}) of run {run} abandoned: its process is gone", file=out)
+    nodes = [n.pipeline_node.node_info.id for n in pipeline_pb.nodes]
+    try:
+        check_store_matches_outputs(store, cfg.pipeline_root, nodes, mlmd.store_description(cfg))
+    except StoreMismatch as exc:
+        raise PipelineFailed(f"pipeline {cfg.name!r} not started: {exc}") from None
+    take_lease(cfg.root_dir, run_id)
 
 
 def _anomalies(store, result: RunResult) -> list:

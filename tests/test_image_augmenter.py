@@ -83,8 +83,9 @@ def test_corrupt_images_are_quarantined_and_counted():
     c = counts[0][1]
     assert (c["images_in"], c["images_augmented"], c["images_quarantined"]) == (3, 2, 1)
     [q] = problems
-    assert (q["file"], q["field"], q["reason"], q["split"]) == ("img1.png", "image/encoded", "bad_image", "train")
-    assert q["message"] == "the image cannot be decoded (corrupt or truncated)"
+    assert (q["file"], q["field"], q["reason"], q["split"]) == ("img1.png", "image/encoded", "corrupt_image", "train")
+    assert q["message"] == "img1.png: PNG chunk 'IDAT' at byte 33 fails its CRC check (corrupt data)"
+    assert c["quarantined_corrupt_image"] == 1
     assert q["record"] == __import__("hashlib").sha256(_example(1, corrupt=True)).hexdigest()[:16]
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from datalife.transforms.augment_policy import Policy, apply, draw
 from datalife.transforms.augment_random import ExampleRandom
+from datalife.transforms.image_check import decode_checked
 
 __all__ = ["ImageExample", "decode_image_example", "augmented_copies", "decode_image"]
 
@@ -41,10 +42,10 @@ class ImageExample:
 
 
 def decode_image(data: bytes) -> np.ndarray:
-    """Encoded image bytes -> an array (alpha dropped); ValueError when it cannot be decoded."""
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if image is None or image.size == 0:
-        raise ValueError("the image cannot be decoded (corrupt or truncated)")
+    """Encoded image bytes -> an array (alpha dropped); ``image_check.ImageDataError`` (a
+    ValueError with a ``reason``) when it is cut short, corrupt or cannot be decoded
+    (libjpeg's warnings count as errors)."""
+    image = decode_checked(data)
     return image[:, :, :3] if image.ndim == 3 and image.shape[2] == 4 else image
 
 

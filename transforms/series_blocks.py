@@ -29,7 +29,7 @@ from pydantic import model_validator
 from datalife.common.strict import StrictModel
 from datalife.transforms.windows import WindowSpec, majority_labels, make_windows
 
-__all__ = ["TimestampSpec", "TIME_PARTS", "row_seconds", "to_number", "grid_index", "split_end_rows",
+__all__ = ["TimestampSpec", "TIME_PARTS", "TimestampError", "row_seconds", "to_number", "grid_index", "split_end_rows",
            "blocks_of_series", "blocks_of_row", "BlockInput", "block_input", "owned_rows", "window_block", "window_features",
            "days_from_civil"]
 
@@ -59,26 +59,59 @@ class TimestampSpec(StrictModel):
         return [self.column] if self.column else list(self.parts.values())
 
 
-def _iso_seconds(text: str) -> float:
-    dt = datetime.fromisoformat(str(text))
+class TimestampError(ValueError):
+    """A row's time that cannot be read: ``field`` names the column, ``reason`` says why
+    (``no_timestamp``: the cell is empty; ``bad_timestamp``: it is not a time)."""
+
+    def __init__(self, field: str, reason: str, message: str):
+        self.field, self.reason = field, reason
+        super().__init__(f"column {field!r}: {message}")
+
+
+def _iso_seconds(text: str, column: str = "until") -> float:
+    try:
+        dt = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise TimestampError(column, "bad_timestamp", f"{str(text)[:60]!r} is not an ISO-8601 time") from None
     return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
 
 
-def row_seconds(row: Mapping, ts: TimestampSpec) -> Optional[float]:
-    """Seconds since 1970 (UTC) of a row ``{column: plain value}``; None when absent."""
+def _number(v, column: str) -> float:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        raise TimestampError(column, "no_timestamp", "the cell is empty")
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise TimestampError(column, "bad_timestamp", f"{str(v)[:60]!r} is not a number") from None
+    if not math.isfinite(x):
+        raise TimestampError(column, "bad_timestamp", f"{v!r} is not a finite number")
+    return x
+
+
+def row_seconds(row: Mapping, ts: TimestampSpec) -> float:
+    """Seconds since 1970 (UTC) of a row ``{column: plain value}``; :class:`TimestampError`
+    naming the column when a cell the spec names is empty (also an hour, minute or second
+    part: an empty part is never read as 0) or is not a time (unparsable, NaN, infinite,
+    month 13, a fractional day)."""
     if ts.column:
         v = row.get(ts.column)
-        if v is None:
-            return None
         if ts.unit == "iso":
-            return _iso_seconds(v)
-        return float(v) / (1000.0 if ts.unit == "ms" else 1.0)
-    p = {k: row.get(c) for k, c in ts.parts.items()}
-    if any(p.get(k) is None for k in ("year", "month", "day")):
-        return None
-    days = int(days_from_civil(p["year"], p["month"], p["day"]))
-    return float(days * 86400 + int(p.get("hour") or 0) * 3600 + int(p.get("minute") or 0) * 60
-                 + float(p.get("second") or 0))
+            if v is None or not str(v).strip():
+                raise TimestampError(ts.column, "no_timestamp", "the cell is empty")
+            return _iso_seconds(v, ts.column)
+        return _number(v, ts.column) / (1000.0 if ts.unit == "ms" else 1.0)
+    p = {k: _number(row.get(c), c) for k, c in ts.parts.items()}
+    for k in ("year", "month", "day", "hour", "minute"):
+        if k in p and p[k] != int(p[k]):
+            raise TimestampError(ts.parts[k], "bad_timestamp", f"{k} {p[k]!r} is not a whole number")
+    try:
+        datetime(int(p["year"]), int(p["month"]), int(p["day"]), int(p.get("hour", 0)), int(p.get("minute", 0)),
+                 int(p.get("second", 0)))
+    except (ValueError, OverflowError) as exc:
+        cols = ", ".join(f"{k}={p[k]:g}" for k in p)
+        raise TimestampError(ts.parts["year"], "bad_timestamp", f"not a date/time ({cols}): {exc}") from None
+    days = int(days_from_civil(int(p["year"]), int(p["month"]), int(p["day"])))
+    return float(days * 86400 + int(p.get("hour", 0)) * 3600 + int(p.get("minute", 0)) * 60 + p.get("second", 0.0))
 
 
 def to_number(v) -> float:

@@ -12,15 +12,22 @@ import numpy as np
 from apache_beam import pvalue
 
 from datalife.common.codec import Columns, add_features, content_keys
+from datalife.common.quarantine import quarantine_record
 from datalife.common.strict import seed_or_default
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
 from datalife.components.beam_glue import ConfigDoFn
+from datalife.transforms.audio_io import AudioFileError, check_samples
 from datalife.transforms.audio_policy import augment_copy
 from datalife.transforms.augment_random import ExampleRandom
 
-__all__ = ["AugmentAudio", "COUNTS", "load_noise"]
+__all__ = ["AugmentAudio", "COUNTS", "QUARANTINE", "load_noise", "noise_files"]
 
-COUNTS = "counts"
+COUNTS, QUARANTINE = "counts", "quarantine"
+
+
+def noise_files(cfg: AudioAugmenterConfig) -> list[str]:
+    """The noise clips the augmenter reads (``noise_dir/*.wav``), sorted."""
+    return sorted(glob.glob(os.path.join(cfg.noise_dir, "*.wav"))) if cfg.noise_dir else []
 
 
 def load_noise(cfg: AudioAugmenterConfig) -> list:
@@ -29,7 +36,7 @@ def load_noise(cfg: AudioAugmenterConfig) -> list:
     from datalife.transforms.audio_io import read_wav, resample
 
     clips = []
-    for path in sorted(glob.glob(os.path.join(cfg.noise_dir, "*.wav"))):
+    for path in noise_files(cfg):
         x, rate = read_wav(path)
         clips.append(resample(x, rate, cfg.feature_spec().sample_rate))
     if not clips:
@@ -46,7 +53,28 @@ class AugmentAudio(ConfigDoFn):
         self.noise = load_noise(self.cfg)
         self.seed = seed_or_default(self.cfg.seed)
 
-    def _copies(self, split: str, raws: list, counts: Counter):
+    def _bad(self, split: str, key: str, source, audio, feats):
+        """The quarantine record of an example whose waveform is missing or holds NaN,
+        infinite or out-of-range samples, or whose features hold NaN / infinity; None when usable."""
+        cfg, policy = self.cfg, self.policy
+        name = (source or [b""])[0]
+        name = (name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name or "")) or f"example {key}"
+        checks = []
+        if policy.ops:
+            checks.append((cfg.audio_feature, audio, True))
+        if policy.spec_augment and feats is not None:
+            checks.append((cfg.features_field, feats, False))
+        for field, values, pcm in checks:
+            try:
+                if not values:
+                    raise AudioFileError(name, "no_audio", f"the example has no {field!r} feature")
+                check_samples(np.asarray(values, np.float32), name, float_pcm=pcm)
+            except AudioFileError as exc:
+                return quarantine_record(name, exc.reason, f"[{split}] example {key}, feature {field!r}: {exc}",
+                                         record=key, field=field, split=split)
+        return None
+
+    def _copies(self, split: str, raws: list, counts: Counter, quarantined: list):
         """(original bytes, features to add) for every output of the batch."""
         cfg, policy = self.cfg, self.policy
         cols = Columns(raws)
@@ -54,9 +82,14 @@ class AugmentAudio(ConfigDoFn):
         feats = cols.values(cfg.features_field) if policy.spec_augment else [None] * len(raws)
         rate = cfg.feature_spec().sample_rate
         keys = content_keys(raws)
+        sources = cols.values("source_file")
         for i, raw in enumerate(raws):
-            if policy.ops and not audio[i]:
-                raise ValueError(f"[{split}] an example has no {cfg.audio_feature!r} feature")
+            bad = self._bad(split, keys[i], sources[i], audio[i], feats[i])
+            if bad is not None:  # set aside, counted, with its reason
+                counts["clips_quarantined"] += 1
+                counts[f"quarantined_{bad['reason']}"] += 1
+                quarantined.append(bad)
+                continue
             shape = cfg.features_shape(len(feats[i] or [])) if policy.spec_augment else None
             counts["clips_augmented"] += 1
             if cfg.keep_originals:
@@ -82,7 +115,10 @@ class AugmentAudio(ConfigDoFn):
             for raw in raws:
                 yield pvalue.TaggedOutput(split, raw)
         else:
-            pairs = list(self._copies(split, raws, counts))
+            quarantined: list = []
+            pairs = list(self._copies(split, raws, counts, quarantined))
+            for q in quarantined:
+                yield pvalue.TaggedOutput(QUARANTINE, q)
             names = list(dict.fromkeys(k for _, extra in pairs for k in extra))
             kinds = {"augment/copy": "int", "augment/ops": "bytes", self.cfg.audio_feature: "float",
                      self.cfg.features_field: "float"}

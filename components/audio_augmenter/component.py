@@ -1,6 +1,8 @@
 """AudioAugmenter: seeded waveform augmentation (time shift, gain, noise at an SNR,
 time stretch, pitch shift) and / or SpecAugment masks on features, on the train split.
-Its one parameter, ``config``, is the JSON of :class:`AudioAugmenterConfig`."""
+Its parameters: ``config``, the JSON of :class:`AudioAugmenterConfig`, and
+``input_fingerprint`` (of the noise clips it reads, so changed clips are not served
+from the cache; ``executor.input_fingerprint``)."""
 import apache_beam as beam
 from tfx.dsl.component.experimental.annotations import (BeamComponentParameter, InputArtifact,
                                                          OutputArtifact, Parameter)
@@ -19,6 +21,7 @@ def AudioAugmenter(
     augmented_examples: OutputArtifact[Examples],
     report: OutputArtifact[ComponentReport],
     config: Parameter[str],
+    input_fingerprint: Parameter[str] = "",
     beam_pipeline: BeamComponentParameter[beam.Pipeline] = None,
 ):
     executor.run(examples, augmented_examples, report, config, beam_pipeline)

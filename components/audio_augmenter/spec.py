@@ -62,8 +62,9 @@ class AudioAugmenterConfig(StrictModel):
         return values // channels, channels
 
     def rules(self) -> list[Rule]:
-        """Per split: every clip augmented or passed through; copies and originals as configured."""
-        return [Rule("clips_in", ("clips_augmented", "passed_through")),
+        """Per split: every clip augmented, passed through or quarantined (NaN / infinite /
+        out-of-range samples, no waveform); copies and originals as configured."""
+        return [Rule("clips_in", ("clips_augmented", "passed_through", "clips_quarantined")),
                 Rule("copies_out", ("clips_augmented",), times=self.copies),
                 Rule("originals_out", ("clips_augmented",) if self.keep_originals else ())]
 

@@ -52,12 +52,14 @@ class Augment(ConfigDoFn):
         for raw, row in zip(raws, rows_of(cols, cfg)):
             try:
                 ex = decode_image_example(row, cfg)
-            except ValueError as exc:  # corrupt image or inconsistent boxes: set aside, counted
+            except ValueError as exc:  # corrupt / truncated image or inconsistent boxes: set aside, counted
+                reason = getattr(exc, "reason", "bad_image")
                 counts["images_quarantined"] += 1
+                counts[f"quarantined_{reason}"] += 1
                 name = (row.get("image/filename") or [b"?"])[0].decode("utf-8", "replace")
                 yield pvalue.TaggedOutput(QUARANTINE, quarantine_record(
-                    name, "bad_image", str(exc), record=hashlib.sha256(raw).hexdigest()[:16],
-                    field=cfg.image_feature, split=split))
+                    name, reason, f"{name}: {exc}", record=hashlib.sha256(raw).hexdigest()[:16],
+                    field=cfg.image_feature if hasattr(exc, "reason") else "image/object/bbox", split=split))
                 continue
             counts["images_augmented"] += 1
             if cfg.keep_originals:

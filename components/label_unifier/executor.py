@@ -6,7 +6,7 @@ import apache_beam as beam
 
 from datalife.common.accounting import sum_counts
 from datalife.components.examples_beam import gather, mark_examples, read_gathered, split_records, write_split
-from datalife.components.fingerprint import files_fingerprint
+from datalife.components.fingerprint import files_fingerprint, tree_files
 from datalife.components.label_unifier import report as unifier_report
 from datalife.components.label_unifier.beam_glue import COUNTS, NOTES, QUARANTINE, ParseFile, Unify
 from datalife.components.label_unifier.spec import LabelUnifierConfig
@@ -22,15 +22,12 @@ def _tasks(cfg: LabelUnifierConfig) -> list[tuple[int, str]]:
 
 
 def input_fingerprint(cfg: LabelUnifierConfig) -> str:
-    """Name, size and modification time of every annotation file and of the image
-    folders' files (as TFX's file-based ExampleGen fingerprints its inputs), so a
-    changed input is never served from the cache."""
-    import os
-
+    """Name, size and modification time of every annotation file and of every file
+    under the image folders, sub-folders included (as TFX's file-based ExampleGen
+    fingerprints its inputs), so a changed input is never served from the cache."""
     tasks = _tasks(cfg)
     folders = sorted({cfg.source(i).images for i, _ in tasks})
-    images = [entry.path for folder in folders for entry in sorted(os.scandir(folder), key=lambda e: e.name)
-              if entry.is_file()]
+    images = [path for folder in folders for path in tree_files(folder)]
     return files_fingerprint([path for _, path in tasks] + images)
 
 

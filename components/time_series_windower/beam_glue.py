@@ -7,15 +7,17 @@ import math
 
 import apache_beam as beam
 
-from datalife.common.codec import Columns, encode_columns
+from datalife.common.codec import Columns, content_keys, encode_columns
+from datalife.common.quarantine import quarantine_record
 from datalife.components.beam_glue import ConfigDoFn
 from datalife.components.time_series_windower.spec import WindowerConfig
-from datalife.transforms.series_blocks import (block_input, blocks_of_row, blocks_of_series, grid_index, owned_rows,
+from datalife.transforms.series_blocks import (TimestampError, block_input, blocks_of_row, blocks_of_series, grid_index, owned_rows,
                                                row_seconds, split_end_rows, to_number, window_block, window_features)
 
-__all__ = ["DecodeRows", "ToGrid", "WindowBlock", "MinMax", "series_time", "row_label", "block_keys", "COUNTS"]
+__all__ = ["DecodeRows", "ToGrid", "WindowBlock", "MinMax", "series_time", "row_label", "block_keys",
+           "series_length", "COUNTS", "QUARANTINE"]
 
-COUNTS = "counts"
+COUNTS, QUARANTINE = "counts", "quarantine"
 
 
 class _WithConfig(ConfigDoFn):
@@ -23,27 +25,50 @@ class _WithConfig(ConfigDoFn):
 
 
 class DecodeRows(_WithConfig):
-    """(split, [serialized]) batches -> (series, (t, features, targets, label)) rows;
-    rows without a timestamp are counted on the 'counts' output."""
+    """(split, [serialized]) batches -> (series, (t, features, targets, label)) rows; a row
+    whose time cannot be read (empty cell, also an empty hour/minute part; not a time) is
+    quarantined naming its split, row key, series and column, and counted."""
 
     def process(self, batch):
         cfg = self.cfg
-        _, raws = batch
+        split, raws = batch
         cols = Columns(raws)
         names = [c for c in cfg.input_columns() if c in cols]
         values = {c: cols[c] for c in names}
-        bad = 0
+        bad = {"no_timestamp": 0, "bad_timestamp": 0}
+        keys = None
         for i in range(len(raws)):
             row = {c: values[c][i] for c in names}
-            t = row_seconds(row, cfg.timestamp)
-            if t is None:
-                bad += 1
-                continue
             series = str(row.get(cfg.series_key, "")) if cfg.series_key else ""
+            try:
+                t = row_seconds(row, cfg.timestamp)
+            except TimestampError as exc:
+                bad[exc.reason] += 1
+                keys = keys or content_keys(raws)
+                cells = {c: row.get(c) for c in cfg.timestamp.columns()}
+                yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(
+                    None, exc.reason, f"[{split}] row {keys[i]}" + (f" of series {series!r}" if cfg.series_key else "")
+                    + f": {exc} (time cells: {cells})", record=keys[i], field=exc.field, split=split, series=series))
+                continue
             label = None if cfg.label is None else str(row.get(cfg.label))
             yield series, (t, tuple(to_number(row.get(f)) for f in cfg.features),
                            tuple(to_number(row.get(f)) for f in cfg.targets), label)
-        yield beam.pvalue.TaggedOutput(COUNTS, {"rows_in": len(raws), "rows_no_timestamp": bad})
+        yield beam.pvalue.TaggedOutput(COUNTS, {"rows_in": len(raws), "rows_no_timestamp": bad["no_timestamp"],
+                                                "rows_bad_timestamp": bad["bad_timestamp"]})
+
+
+def series_length(bounds, step_seconds: float, span: int):
+    """(series, (t_first, t_last)) -> counts, and a quarantine record when the series
+    spans fewer grid rows than one window (it can give no window)."""
+    series, (tmin, tmax) = bounds
+    rows = int(round((tmax - tmin) / step_seconds)) + 1
+    if rows >= span:
+        yield beam.pvalue.TaggedOutput(COUNTS, {"series_in": 1, "series_windowed": 1})
+        return
+    yield beam.pvalue.TaggedOutput(COUNTS, {"series_in": 1, "series_too_short": 1})
+    yield beam.pvalue.TaggedOutput(QUARANTINE, quarantine_record(
+        None, "series_too_short", f"series {series!r} spans {rows} grid row(s) of {step_seconds:g} s, fewer than one "
+        f"window ({span} rows): it gives no window", record=series, field=None, series=series))
 
 
 def series_time(kv):

@@ -10,11 +10,16 @@ from datalife.common.accounting import check_accounting, sum_counts
 from datalife.components.examples_beam import (gather, mark_examples, read_gathered, read_split_batches,
                                                split_names, split_records, write_split)
 from datalife.components.report import Picture, draw_pictures, write_report
-from datalife.components.time_series_windower.beam_glue import (COUNTS, DecodeRows, MinMax, ToGrid, WindowBlock,
-                                                                block_keys, row_label, series_time)
+from datalife.components.time_series_windower.beam_glue import (COUNTS, QUARANTINE, DecodeRows, MinMax, ToGrid,
+                                                                WindowBlock, block_keys, row_label, series_length,
+                                                                series_time)
 from datalife.components.time_series_windower.spec import RULES, WindowerConfig
 
-__all__ = ["run"]
+__all__ = ["run", "NoWindows"]
+
+
+class NoWindows(ValueError):
+    """Rows in, no window out: every row or series quarantined, or every window dropped."""
 
 
 def _sorted_labels(labels):
@@ -55,13 +60,15 @@ def run(examples, windows, report, config_json: str, pipeline) -> None:
     mark_examples(windows, out_splits)
     with pipeline as p:
         batches = read_split_batches(p, examples, split_names(examples), batch_size=1000)
-        decoded = batches | beam.ParDo(DecodeRows(config_json)).with_outputs(COUNTS, main="rows")
+        decoded = batches | beam.ParDo(DecodeRows(config_json)).with_outputs(COUNTS, QUARANTINE, main="rows")
         rows = decoded.rows
         bounds = rows | "Times" >> beam.Map(series_time) | beam.CombinePerKey(MinMax())
         vocab = (rows | "Labels" >> beam.Map(row_label) | beam.Distinct()
                  | beam.combiners.ToList() | "Sort" >> beam.Map(_sorted_labels))
         gridded = rows | beam.ParDo(ToGrid(config_json), beam.pvalue.AsDict(bounds)).with_outputs(
             COUNTS, main="grid")
+        lengths = bounds | "SeriesLength" >> beam.FlatMap(series_length, cfg.step_seconds,
+                                                          cfg.window.span).with_outputs(COUNTS, QUARANTINE)
         blocks = bounds | "Blocks" >> beam.FlatMap(block_keys, cfg.step_seconds, cfg.block_rows)
         made = ((gridded.grid, blocks) | "RowsAndBlocks" >> beam.Flatten()
                 | "KeyedRows" >> beam.Map(tuple).with_output_types(typing.Tuple[typing.Any, typing.Any])
@@ -70,10 +77,13 @@ def run(examples, windows, report, config_json: str, pipeline) -> None:
                              beam.pvalue.AsSingleton(vocab)).with_outputs(COUNTS, *out_splits))
         for s in out_splits:
             write_split(made[s], windows, s)
-        counts = ((decoded[COUNTS], gridded[COUNTS], made[COUNTS]) | "AllCounts" >> beam.Flatten()
+        counts = ((decoded[COUNTS], gridded[COUNTS], made[COUNTS], lengths[COUNTS]) | "AllCounts" >> beam.Flatten()
                   | beam.CombineGlobally(sum_counts))
         gather(counts, report.uri, "counts")
+        gather((decoded[QUARANTINE], lengths[QUARANTINE]) | "AllQuarantined" >> beam.Flatten(), report.uri,
+               "quarantine")
     [counts] = read_gathered(report.uri, "counts")
+    quarantine = sorted(read_gathered(report.uri, "quarantine"), key=lambda q: (q["reason"], str(q["record"])))
     terms = check_accounting(counts, RULES, component="time_series_windower")
     w = cfg.window
     shapes = {"inputs": [w.history, len(cfg.features)],
@@ -83,4 +93,8 @@ def run(examples, windows, report, config_json: str, pipeline) -> None:
                  {"counts": counts, "config": json.loads(cfg.model_dump_json()), "window_shape": shapes},
                  sections=[("Counts", counts), ("Window shape", shapes),
                            ("An example window", Picture("example_window.png", "an example window"))],
-                 pictures=pictures, accounting=(RULES, {"all": terms}))
+                 pictures=pictures, quarantine=quarantine, accounting=(RULES, {"all": terms}))
+    if counts.get("rows_in") and not counts.get("windows_out"):  # report written first: it says why
+        why = {k: v for k, v in sorted(counts.items()) if v and k.startswith(("rows_", "dropped_", "series_"))}
+        raise NoWindows(f"time_series_windower: {counts['rows_in']} row(s) in, no window out ({why}); "
+                        f"see {report.uri}/quarantine.jsonl")

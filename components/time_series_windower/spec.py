@@ -14,9 +14,10 @@ from datalife.transforms.windows import WindowSpec
 
 __all__ = ["WindowerConfig", "SplitConfig", "RULES"]
 
-ROWS = ("rows_no_timestamp", "rows_off_grid", "rows_duplicate_time", "rows_gridded")
+ROWS = ("rows_no_timestamp", "rows_bad_timestamp", "rows_off_grid", "rows_duplicate_time", "rows_gridded")
 WINDOWS = ("dropped_gap", "dropped_missing_value", "dropped_split_boundary", "dropped_impure", "windows_out")
-RULES = [Rule("rows_in", ROWS), Rule("windows_candidate", WINDOWS)]
+SERIES = ("series_windowed", "series_too_short")
+RULES = [Rule("rows_in", ROWS), Rule("windows_candidate", WINDOWS), Rule("series_in", SERIES)]
 
 
 class SplitConfig(StrictModel):
