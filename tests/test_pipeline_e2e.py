@@ -169,11 +169,13 @@ def test_run_report_renders_in_headless_chromium(demo_run, tmp_path):
                          timeout=120)
     dom = out.stdout
     # the page's script ran (it numbers the sections and builds the table of contents)
-    assert 'data-rendered="4"' in dom, out.stderr[-2000:]  # run, statistics, anomalies, lineage
-    for heading in ("Run ", "Statistics (StatisticsGen)", "Anomalies (ExampleValidator)",
+    # run, ingestion (the Arrow ExampleGen's rows in / out / quarantined), statistics, anomalies, lineage
+    assert 'data-rendered="5"' in dom, out.stderr[-2000:]
+    for heading in ("Run ", "CsvExampleGen report", "Statistics (StatisticsGen)", "Anomalies (ExampleValidator)",
                     "Lineage of artifact", "No anomalies."):
         assert heading in dom
-    assert dom.count("<li><a href=") == 4
+    toc = dom.split('<ul id="toc">', 1)[1].split("</ul>", 1)[0]
+    assert toc.count("<li><a href=") == 5
     assert "Uncaught" not in out.stderr and "CONSOLE" not in out.stderr
     assert dom.count("data:image/png;base64,") >= 1  # the lineage picture, inlined
 
