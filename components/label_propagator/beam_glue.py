@@ -42,7 +42,7 @@ def _labels(cfg: LabelPropagatorConfig, cols: Columns) -> list:
 
 def to_frame(batch, config_json: str):
     """(split, [serialized]) -> a DataFrame of the rows to propagate (None for a split
-    that passes through)."""
+    that passes through). Labels are an object column: ints beside None stay ints."""
     import pandas as pd
 
     split, raws = batch
@@ -50,16 +50,19 @@ def to_frame(batch, config_json: str):
     if cfg.splits is not None and split not in cfg.splits:
         return None
     cols = Columns(raws)
-    frame = {KEY: _keys(cfg, cols, raws), SPLIT: [split] * len(raws), "label": _labels(cfg, cols)}
+    n = len(raws)
+    frame = pd.DataFrame({KEY: _keys(cfg, cols, raws), SPLIT: [split] * n})
+    frame["label"] = pd.Series(_labels(cfg, cols), dtype=object)
     if cfg.features is not None:
         for name in cfg.features:
-            frame[name] = cols[name] if name in cols else [None] * len(raws)
+            frame[name] = pd.Series(cols[name] if name in cols else [None] * n, dtype=object)
     else:
-        frame[cfg.embedding] = [None if v is None else np.asarray(v, dtype=np.float32)
-                                for v in cols.values(cfg.embedding)]
+        frame[cfg.embedding] = pd.Series([None if v is None else np.asarray(v, dtype=np.float32)
+                                          for v in cols.values(cfg.embedding)], dtype=object)
     if cfg.eval_label_field:
-        frame["eval_label"] = cols[cfg.eval_label_field] if cfg.eval_label_field in cols else [None] * len(raws)
-    return pd.DataFrame(frame)
+        values = cols[cfg.eval_label_field] if cfg.eval_label_field in cols else [None] * n
+        frame["eval_label"] = pd.Series(values, dtype=object)
+    return frame
 
 
 def propagate(frames, config_json: str):
@@ -99,10 +102,17 @@ def _eval_accuracy(rows, p: str) -> dict:
     for name, mask in (("propagated", rows[f"{p}_source"] == "propagated"),
                        ("not gold", rows[f"{p}_source"] != "gold")):
         sel = rows[has & mask]
-        right = (sel[p].astype(str) == sel["eval_label"].astype(str)) & sel[p].notna()
+        right = (sel[p].map(_label_text) == sel["eval_label"].map(_label_text)) & sel[p].notna()
         out[f"accuracy ({name} rows)"] = float(right.mean()) if len(sel) else None
         out[f"rows ({name}, with eval label)"] = int(len(sel))
     return out
+
+
+def _label_text(value) -> str:
+    """A label as text for comparison: 3, 3.0 and "3" are the same class."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _plain(value):
