@@ -249,3 +249,24 @@ def test_the_seed_has_one_default():
     assert parse_config(GOOD, filename="c.yaml").seed == DEFAULT_SEED == seed_or_default(None) == 42
     assert LabelModelSpec().seed is None and AugmenterConfig().seed is None  # None: the pipeline's seed
     assert seed_or_default(7) == 7
+
+
+SEMI = """\
+name: s
+components:
+  example_gen: {input: data}
+  embedder: {kind: text, input_feature: CONTENT}
+  label_propagator: {embedding: embedding, knn: {k: 5, metric: cosine}}
+"""
+
+
+def test_semi_supervised_config_errors_name_the_line():
+    c = parse_config(SEMI, filename="c.yaml").components
+    assert c.embedder.input_feature == "CONTENT" and c.label_propagator.knn.k == 5
+    assert errors(SEMI.replace("kind: text", "kind: video"))[0].startswith("c.yaml:4: components.embedder.kind")
+    [problem] = errors(SEMI.replace("embedding: embedding,", "embedding: embedding, features: [a],"))
+    assert problem.startswith("c.yaml:5: components.label_propagator") and "exactly one of 'features'" in problem
+    [problem] = errors(SEMI.replace("k: 5", "k: 0"))
+    assert "components.label_propagator.knn" in problem and "k must be >= 1" in problem
+    [problem] = errors(SEMI.replace("metric: cosine", "metric: cosine, neighbours: 3"))
+    assert "components.label_propagator.knn.neighbours" in problem
