@@ -55,7 +55,7 @@ def to_frame(batch, config_json: str):
     frame["label"] = pd.Series(_labels(cfg, cols), dtype=object)
     if cfg.features is not None:
         for name in cfg.features:
-            frame[name] = pd.Series(cols[name] if name in cols else [None] * n, dtype=object)
+            frame[name] = _feature_column(cols[name] if name in cols else [None] * n)
     else:
         frame[cfg.embedding] = pd.Series([None if v is None else np.asarray(v, dtype=np.float32)
                                           for v in cols.values(cfg.embedding)], dtype=object)
@@ -63,6 +63,16 @@ def to_frame(batch, config_json: str):
         values = cols[cfg.eval_label_field] if cfg.eval_label_field in cols else [None] * n
         frame["eval_label"] = pd.Series(values, dtype=object)
     return frame
+
+
+def _feature_column(values: list):
+    """float64 when every value is a number or missing (NaN: quarantined as missing by
+    the core), else objects (the core names the non-numeric value)."""
+    import pandas as pd
+
+    if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
+        return pd.Series(np.array([np.nan if v is None else v for v in values], dtype=np.float64))
+    return pd.Series(values, dtype=object)
 
 
 def propagate(frames, config_json: str):
@@ -83,7 +93,7 @@ def propagate(frames, config_json: str):
                              holdout=cfg.holdout, seed=seed_or_default(cfg.seed), output_prefix=p,
                              **feature_args)
     rows = result.rows
-    by_key = {k: (lab, int(i), pr.tolist(), float(c), s) for k, lab, i, pr, c, s in zip(
+    by_key = {k: (lab, int(i), pr, float(c), s) for k, lab, i, pr, c, s in zip(
         rows[KEY], rows[p], rows[f"{p}_id"], rows[f"{p}_probs"], rows[f"{p}_confidence"], rows[f"{p}_source"])}
     quarantined = {r["key"]: (r["field"], r["reason"], r["detail"]) for r in result.quarantine.to_dict("records")}
     summary = dict(result.summary)
@@ -160,7 +170,7 @@ def attach(batch, fitted, config_json: str):
             label = int(label) if label_kind == "int" else str(label)
         columns[p].append(None if label is None else [label])
         columns[f"{p}_id"].append([label_id])
-        columns[f"{p}_probs"].append(probs)
+        columns[f"{p}_probs"].append(probs.tolist())
         columns[f"{p}_confidence"].append([confidence])
         columns[f"{p}_source"].append([source])
     if kept:
