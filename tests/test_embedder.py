@@ -70,7 +70,7 @@ def test_image_embeddings_daisy_oracle_and_batch_invariance(tmp_path):
     from datalife.transforms.embeddings.image import ImageEmbedder, load_model
 
     photos = load_sample_images().images  # a temple, a daisy
-    crops = [photos[1][:300, :400], photos[0][100:, 200:], photos[1][50:, :]]
+    crops = [photos[1][:300, :400]]
     images = [*photos, *crops]
     pngs = [cv2.imencode(".png", cv2.cvtColor(im, cv2.COLOR_RGB2BGR))[1].tobytes() for im in images]
     rows = [{"id": [i], "image/encoded": [png]} for i, png in enumerate(pngs)]
@@ -80,16 +80,16 @@ def test_image_embeddings_daisy_oracle_and_batch_invariance(tmp_path):
     for batch in (2, 16):
         cfg = EmbedderConfig(kind="image", batch_size=batch, threads=1)
         out, report = run_executor(run, tmp_path / f"b{batch}", splits, cfg.model_dump_json())
-        assert report["counts"]["train"] == {"rows_in": 7, "rows_out": 5, "rows_quarantined": 2,
+        assert report["counts"]["train"] == {"rows_in": 5, "rows_out": 3, "rows_quarantined": 2,
                                              "quarantined_bad_image": 1, "quarantined_missing_image": 1}
         assert {q["reason"] for q in report_quarantine(tmp_path / f"b{batch}")} == {"bad_image", "missing_image"}
         assert report["model"]["dim"] == 1280
         results.append(_by_key(out, "train", "embedding"))
     a, b = results
-    assert sorted(a) == [0, 1, 2, 3, 4]
+    assert sorted(a) == [0, 1, 2]
     assert all(np.array_equal(a[i], b[i]) for i in a)  # one thread: bit-identical in any batch
     want = ImageEmbedder(batch_size=1, threads=1).embed(images)
-    np.testing.assert_allclose(np.stack([a[i] for i in range(5)]), want, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(np.stack([a[i] for i in range(3)]), want, rtol=0, atol=1e-5)
     # the component's vectors through the network's own classifier: the flower is a daisy
     with torch.inference_mode():
         logits = load_model()._fc(torch.from_numpy(np.stack([a[0], a[1]]))).numpy()
