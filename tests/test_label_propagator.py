@@ -149,3 +149,23 @@ def test_config_needs_exactly_one_feature_source():
         LabelPropagatorConfig()
     with pytest.raises(ValueError, match="k must be >= 1"):
         LabelPropagatorConfig(embedding="e", knn={"k": 0})
+
+
+def test_text_labels_keep_their_kind_in_batches_without_labels(tmp_path):
+    """String labels, and batches where no example has the label feature: the written
+    label is text everywhere (a feature keeps one kind), by the nearest cluster."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for i in range(40):
+        cluster = i % 2
+        r = {"id": [i], "f": [float(cluster * 10 + rng.normal())]}
+        if i < 4:
+            r["label"] = ["dog" if cluster else "cat"]
+        rows.append(r)
+    cfg = LabelPropagatorConfig(features=["f"], id_field="id", knn={"k": 3}, holdout=0.0, min_confidence=0.0,
+                                batch_size=5)
+    out, report = run_executor(run, tmp_path, {"train": encode_rows(rows)}, cfg.model_dump_json())
+    df = to_dataframe(read_split(out, "train")).sort_values("id")
+    assert df["label"].tolist() == ["cat", "dog"] * 20
+    assert report["class_counts"] == [{"class": "cat", "labeled_before": 2, "labeled_after": 20, "propagated": 18},
+                                      {"class": "dog", "labeled_before": 2, "labeled_after": 20, "propagated": 18}]

@@ -152,7 +152,8 @@ def attach(batch, fitted, config_json: str):
         return
     cols = Columns(raws)
     keys = _keys(cfg, cols, raws)
-    label_kind = cols.kind(cfg.label_field)
+    label_kind = cols.kind(cfg.label_field) or _vocabulary_kind(fitted[2]["vocabulary"])
+    convert = {"int": int, "float": float, "bytes": str}[label_kind]
     p = cfg.output_prefix
     kept, columns = [], {p: [], f"{p}_id": [], f"{p}_probs": [], f"{p}_confidence": [], f"{p}_source": []}
     for raw, key in zip(raws, keys):
@@ -166,8 +167,8 @@ def attach(batch, fitted, config_json: str):
         label, label_id, probs, confidence, source = by_key[key]
         counts[source] += 1
         kept.append(raw)
-        if label is not None:
-            label = int(label) if label_kind == "int" else str(label)
+        if label is not None:  # the kind the input label has (a feature keeps one kind)
+            label = convert(label)
         columns[p].append(None if label is None else [label])
         columns[f"{p}_id"].append([label_id])
         columns[f"{p}_probs"].append(probs.tolist())
@@ -175,11 +176,17 @@ def attach(batch, fitted, config_json: str):
         columns[f"{p}_source"].append([source])
     if kept:
         counts["rows_out"] += len(kept)
-        kinds = {p: "int" if label_kind == "int" else "bytes", f"{p}_id": "int", f"{p}_probs": "float",
+        kinds = {p: label_kind, f"{p}_id": "int", f"{p}_probs": "float",
                  f"{p}_confidence": "float", f"{p}_source": "bytes"}
         for out in add_features(kept, columns, kinds):
             yield pvalue.TaggedOutput(split, out)
     yield pvalue.TaggedOutput(COUNTS, (split, dict(counts)))
+
+
+def _vocabulary_kind(vocabulary: list) -> str:
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in vocabulary):
+        return "int"
+    return "float" if all(isinstance(v, (int, float)) for v in vocabulary) else "bytes"
 
 
 def summary_of(fitted) -> dict:
