@@ -13,6 +13,16 @@ at 1M (it did not finish 1M in several minutes here).
 - sklearn knn: ``LabelSpreading(kernel="knn", n_neighbors=7)``.
 
 ``python -m benchmarks bench_label_propagator [--quick]`` (quick: 100k only).
+
+Measured here (100k rows, one run, the machine shared by eight engineers, load ~15 on
+2 cores, so wall times are mostly waiting): component 325 s wall / 47.3 s CPU,
+accuracy 0.9960; core 28 s wall / 4.6 s CPU, 0.9958; sklearn knn 111 s wall / 23.0 s
+CPU, 0.9896. CPU ratio component / core 10.3 (reading, decoding, a DataFrame per
+batch, writing 100k Examples and the report around the same propagation);
+agreement of hard labels component / core 99.89% (rows in key order: a different
+IVF training sample), component / sklearn 99.19%. Peak RSS of the component alone
+not yet measured (that run wrote its input examples in the same process); 1M not
+run (it would not have finished before the deadline at that load).
 """
 from __future__ import annotations
 
@@ -71,8 +81,7 @@ def _child(case: str, n: int, folder: str) -> dict:
         sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
         from component_io import examples_artifact, report_artifact
 
-        _write_examples(x, labels, folder)
-        del x
+        del x  # the examples were written by the "prepare" process (its memory is not ours)
         cfg = LabelPropagatorConfig(features=[f"x{j}" for j in range(16)], id_field="id", holdout=0.0,
                                     min_confidence=0.0, sample_rows=2000, batch_size=2000)
         examples = examples_artifact(__import__("pathlib").Path(folder) / "in")
@@ -124,6 +133,9 @@ def _batches(it, size):
 def run_case(case: str, n: int, folder: str):
     sub = os.path.join(folder, f"{case}_{n}")
     os.makedirs(sub, exist_ok=True)
+    if case == "component":
+        subprocess.run([sys.executable, "-m", "benchmarks.bench_label_propagator", "--prepare", str(n), sub],
+                       check=True, capture_output=True)
     cmd = [sys.executable, "-m", "benchmarks.bench_label_propagator", "--child", case, str(n), sub]
     timeout = TIMEOUT.get(case, 3600)
     try:
@@ -165,7 +177,12 @@ def main(quick: bool = False) -> list[dict]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
+    if sys.argv[1:2] == ["--prepare"]:
+        from benchmarks.bench_knn import make_blobs16
+
+        x, y = make_blobs16(int(sys.argv[2]))
+        _write_examples(x, _labels(y), sys.argv[3])
+    elif sys.argv[1:2] == ["--child"]:
         print(json.dumps(_child(sys.argv[2], int(sys.argv[3]), sys.argv[4])))
     else:
         main(quick="--quick" in sys.argv)
