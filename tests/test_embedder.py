@@ -123,3 +123,34 @@ def test_audio_embeddings_match_the_core_and_quarantine(tmp_path):
     assert sorted(got) == [0, 1, 2, 3]
     for i, w in enumerate(waves):  # float32 samples survive the Example round trip exactly
         np.testing.assert_array_equal(got[i], clip_embedding(w, spec))
+
+
+def test_embed_frame_api_reasons_and_propagation(messages):
+    """The DataFrame API: vectors equal the core fitted on the key-sampled texts, rows
+    that cannot be embedded carry their reason, and propagate_frame quarantines them."""
+    import pandas as pd
+
+    from datalife.labeling.propagation.frame import propagate_frame
+    from datalife.labeling.propagation.knn_graph import KnnSpec
+    from datalife.transforms.embeddings.frame import embed_frame
+    from datalife.transforms.embeddings.text import TextEmbedder, TextEmbeddingSpec, sample_by_key
+
+    df = pd.DataFrame({"id": [f"m{i}" for i in range(len(messages))],
+                       "text": [m["CONTENT"] for m in messages],
+                       "label": pd.Series([int(m["label"]) if i % 6 == 0 else None for i, m in enumerate(messages)],
+                                          dtype=object)})
+    df.loc[7, "text"] = None
+    df["text"] = df["text"].astype(object)
+    df.at[8, "text"] = 12345
+    spec = TextEmbeddingSpec(dim=8, seed=3)
+    emb = embed_frame(df, "text", kind="text", key="id", text=spec)
+    assert emb["embedding_error"].tolist()[6:9] == [None, "missing_text", "bad_text"]
+    good = [i for i in range(len(df)) if i not in (7, 8)]
+    keys = [df["id"][i] for i in good]
+    core = TextEmbedder(spec).fit([df["text"][good[j]] for j in sample_by_key(keys, spec.sample_rows, 3)])
+    np.testing.assert_array_equal(np.stack(emb["embedding"][good].tolist()),
+                                  core.transform([df["text"][i] for i in good]))
+    res = propagate_frame(emb, label="label", embedding="embedding", key="id", knn=KnnSpec(k=3), holdout=0.0)
+    assert sorted(res.quarantine["key"]) == ["m7", "m8"]
+    assert set(res.quarantine["reason"]) == {"missing_embedding"}
+    assert res.summary["rows_in"] == 60 == res.summary["rows_out"] + 2
