@@ -16,6 +16,7 @@ __all__ = ["main", "demo_config"]
 REPO = Path(__file__).resolve().parents[1]
 DEMOS = {"tabular": "tabular.yaml", "weak_labeling": "weak_labeling.yaml", "forecasting": "forecasting.yaml",
          "detection": "detection.yaml", "speech": "speech.yaml"}
+DEMOS["semi_supervised"] = "semi_supervised.yaml"  # issue 13: embedder + label_propagator
 
 
 def demo_config(name: str = "tabular") -> Path:

@@ -85,6 +85,28 @@ def stages_before_validation(cfg: PipelineConfig, examples) -> tuple[list, objec
         )
         stages.append(stage)
         examples = stage.outputs["labeled_examples"]
+    stages, examples = semi_supervised_stages(cfg, stages, examples)
+    return stages, examples
+
+
+def semi_supervised_stages(cfg: PipelineConfig, stages: list, examples) -> tuple[list, object]:
+    """embedder -> label_propagator (issue 13), each when configured, after the weak labeler."""
+    c = cfg.components
+    if c.embedder is not None:
+        from datalife.components.embedder.component import Embedder
+
+        spec = _seeded(c.embedder, cfg.seed)
+        if cfg.beam.direct_num_workers > 1 and "workers_per_host" not in c.embedder.model_fields_set:
+            spec = spec.model_copy(update={"workers_per_host": cfg.beam.direct_num_workers})
+        stage = Embedder(examples=examples, config=spec.model_dump_json())
+        stages.append(stage)
+        examples = stage.outputs["embedded_examples"]
+    if c.label_propagator is not None:
+        from datalife.components.label_propagator.component import LabelPropagator
+
+        stage = LabelPropagator(examples=examples, config=_seeded(c.label_propagator, cfg.seed).model_dump_json())
+        stages.append(stage)
+        examples = stage.outputs["labeled_examples"]
     return stages, examples
 
 

@@ -24,6 +24,8 @@ from datalife.components.active_sampler.spec import ActiveSamplerConfig
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
 from datalife.components.arrow_example_gen.spec import ReadOptions
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
+from datalife.components.embedder.spec import EmbedderConfig
+from datalife.components.label_propagator.spec import LabelPropagatorConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
@@ -111,6 +113,8 @@ class ComponentsConfig(StrictModel):
     schema_gen: SchemaGenConfig = Field(default_factory=SchemaGenConfig)
     example_validator: ExampleValidatorConfig = Field(default_factory=ExampleValidatorConfig)
     weak_labeler: Optional[WeakLabelerConfig] = None
+    embedder: Optional[EmbedderConfig] = None  # after weak_labeler, before validation
+    label_propagator: Optional[LabelPropagatorConfig] = None  # after embedder, before validation
     transform: Optional[TransformConfig] = None
     time_series_windower: Optional[WindowerConfig] = None  # after Transform when both are set
     image_augmenter: Optional[AugmenterConfig] = None  # on examples that passed validation

@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["TextEmbeddingSpec", "TextEmbedder", "sample_by_key"]
+__all__ = ["TextEmbeddingSpec", "TextEmbedder", "sample_by_key", "sample_digest"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,16 @@ class TextEmbeddingSpec:
             raise ValueError(f"hash_bits must be in [10, 24], got {self.hash_bits}")
 
 
+def sample_digest(key: str, seed: int = 0) -> bytes:
+    """The sampling order of one key: rows with the smallest digests form the sample
+    (``beam.combiners.Top.Smallest`` over ``(sample_digest(key), ...)`` picks the same)."""
+    return hashlib.blake2b(f"{seed}|{key}".encode(), digest_size=8).digest()
+
+
 def sample_by_key(keys: Sequence[str], n: int, seed: int = 0) -> np.ndarray:
     """Indices of the ``n`` keys with the smallest ``blake2b(f"{seed}|{key}")``, in key
     hash order: the same rows whatever the order or partitioning of the input."""
-    digests = [hashlib.blake2b(f"{seed}|{k}".encode(), digest_size=8).digest() for k in keys]
+    digests = [sample_digest(k, seed) for k in keys]
     order = sorted(range(len(keys)), key=digests.__getitem__)
     return np.asarray(order[:n], dtype=np.int64)
 

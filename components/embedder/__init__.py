@@ -1,0 +1,1 @@
+"""embedder: adds an embedding feature (image / audio / text) to Examples (see README.md)."""
