@@ -67,11 +67,23 @@ def _seeded(spec, seed: int):
     return spec if spec.seed is not None else spec.model_copy(update={"seed": seed})
 
 
+def pii_masker(cfg: PipelineConfig, examples, stages: list):
+    """The PII masker on the source's Examples (first before validation), or ``examples``."""
+    if cfg.components.pii_masker is None:
+        return examples
+    from datalife.components.pii_masker.component import PiiMasker
+
+    stage = PiiMasker(examples=examples, config=cfg.components.pii_masker.model_dump_json())
+    stages.append(stage)
+    return stage.outputs["masked_examples"]
+
+
 def stages_before_validation(cfg: PipelineConfig, examples) -> tuple[list, object]:
     """The configured datalife components that turn the source's Examples into the
     Examples that StatisticsGen and ExampleValidator check (today: the weak labeler);
     returns them and the channel of their final Examples."""
     c, stages = cfg.components, []
+    examples = pii_masker(cfg, examples, stages)
     if c.weak_labeler is not None:
         from datalife.components.weak_labeler.component import WeakLabeler
         from datalife.labeling.lf_loader import module_sha256

@@ -26,6 +26,7 @@ from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
+from datalife.components.pii_masker.spec import PiiMaskerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
 from datalife.pipeline.engines import ENGINE_HINTS, DataflowEngine, FlinkEngine, PortableEngine, SparkEngine
 from datalife.transforms.audio_features import FeatureSpec
@@ -109,6 +110,7 @@ class ComponentsConfig(StrictModel):
     statistics_gen: StatisticsGenConfig = Field(default_factory=StatisticsGenConfig)
     schema_gen: SchemaGenConfig = Field(default_factory=SchemaGenConfig)
     example_validator: ExampleValidatorConfig = Field(default_factory=ExampleValidatorConfig)
+    pii_masker: Optional[PiiMaskerConfig] = None  # text fields masked first, before anything sees them
     weak_labeler: Optional[WeakLabelerConfig] = None
     transform: Optional[TransformConfig] = None
     time_series_windower: Optional[WindowerConfig] = None  # after Transform when both are set
