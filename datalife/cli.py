@@ -7,6 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from datalife import labels_quality_cli
 from datalife.labeling.formats import FORMATS as FORMAT_NAMES
 from datalife.pipeline.config import ConfigError
 from datalife.pipeline.engines import ENGINES
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--origin", type=int, choices=[0, 1], help="1: input pixel indices start at 1 (VOC default)")
     conv.add_argument("--on-invalid", choices=["error", "quarantine"], default="error",
                       help="a bad record stops the conversion (error) or is left out and listed (quarantine)")
+    labels_quality_cli.add_parsers(lsub)  # mask-pii, errors
     return parser
 
 
@@ -240,7 +242,7 @@ def main(argv=None) -> int:
         if args.command == "lineage":
             return _lineage(args)
         if args.command == "labels":
-            return _convert(args)
+            return labels_quality_cli.run(args) if args.labels_command in labels_quality_cli.COMMANDS else _convert(args)
         if args.command == "report":
             from datalife.pipeline.report import write_run_report
 

@@ -93,3 +93,17 @@ def test_youtube_slice_equals_the_core(tmp_path):
     assert got == expect
     assert summary["replacements"] == dict(sorted(per_type.items())) and per_type["url"] > 40
     assert sum(c["rows_out"] for c in summary["counts"].values()) == len(texts)
+
+
+def test_cli_mask_pii_and_errors(tmp_path, capsys):
+    from datalife.cli import main
+
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["mail joe@example.com now", "call +1 415-555-2671", None], "label": [0, 1, 1]}
+                 ).to_csv(src, index=False)
+    assert main(["labels", "mask-pii", str(src), str(tmp_path / "out.csv"), "--fields", "text"]) == 0
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["text"].tolist()[:2] == ["mail <EMAIL> now", "call <PHONE>"] and pd.isna(out["text"][2])
+    assert "masked 2 values in 3 rows" in capsys.readouterr().out
+    assert main(["labels", "errors", str(src), "--text", "nope", "--label", "label"]) == 2
+    assert "no column 'nope'" in capsys.readouterr().err
