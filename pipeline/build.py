@@ -78,6 +78,19 @@ def pii_masker(cfg: PipelineConfig, examples, stages: list):
     return stage.outputs["masked_examples"]
 
 
+def label_quality(cfg: PipelineConfig, examples, gate) -> list:
+    """The label-quality side branch on validated examples (feeds nothing), or none."""
+    if cfg.components.label_quality is None:
+        return []
+    from datalife.components.label_quality.component import LabelQuality
+
+    spec = cfg.components.label_quality
+    spec = spec.model_copy(update={"model": _seeded(spec.model, cfg.seed)})
+    node = LabelQuality(examples=examples, config=spec.model_dump_json())
+    node.add_upstream_node(gate)  # only examples that passed validation
+    return [node]
+
+
 def stages_before_validation(cfg: PipelineConfig, examples) -> tuple[list, object]:
     """The configured datalife components that turn the source's Examples into the
     Examples that StatisticsGen and ExampleValidator check (today: the weak labeler);
@@ -150,7 +163,7 @@ def build_components(cfg: PipelineConfig) -> list:
         schema=schema_gen.outputs["schema"],
         on_anomalies=c.example_validator.on_anomalies,
     )
-    components = [gen, *stages, stats, schema_gen, validator, gate]
+    components = [gen, *stages, stats, schema_gen, validator, gate, *label_quality(cfg, examples, gate)]
     audio_aug = c.audio_augmenter
     if audio_aug is not None and audio_aug.ops:  # waveform ops, on validated examples, before Transform
         wave = _audio_augmenter(cfg, "waveform", examples)

@@ -26,6 +26,7 @@ from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
+from datalife.components.label_quality.spec import LabelQualityConfig
 from datalife.components.pii_masker.spec import PiiMaskerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
 from datalife.pipeline.engines import ENGINE_HINTS, DataflowEngine, FlinkEngine, PortableEngine, SparkEngine
@@ -117,6 +118,7 @@ class ComponentsConfig(StrictModel):
     image_augmenter: Optional[AugmenterConfig] = None  # on examples that passed validation
     # waveform ops before Transform, spec_augment after it (two instances)
     audio_augmenter: Optional[AudioAugmenterConfig] = None
+    label_quality: Optional[LabelQualityConfig] = None  # side branch on validated examples: label errors
 
     @model_validator(mode="after")
     def _one_source(self):
