@@ -7,6 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from datalife import labels_quality_cli
 from datalife.labeling.formats import FORMATS as FORMAT_NAMES
 from datalife.pipeline.config import ConfigError
 from datalife.pipeline.engines import ENGINES
@@ -172,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     from datalife.labels_cli import add_parsers as add_label_round_parsers
 
     add_label_round_parsers(lsub)  # labels next / labels import: one active-learning round
+    labels_quality_cli.add_parsers(lsub)  # mask-pii, errors
     return parser
 
 
@@ -248,6 +250,8 @@ def main(argv=None) -> int:
                 from datalife.labels_cli import run as label_round
 
                 return label_round(args)
+            if args.labels_command in labels_quality_cli.COMMANDS:
+                return labels_quality_cli.run(args)
             return _convert(args)
         if args.command == "report":
             from datalife.pipeline.report import write_run_report

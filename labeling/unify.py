@@ -185,6 +185,8 @@ def _unify(rec, source, canon, native_format, native_origin, counts) -> Outcome:
     example = {"image": data, "width": real_w, "height": real_h, "file": rec.file, "source": source.name,
                "annotation": rec.location, "boxes": out_boxes, "class_ids": ids,
                "class_names": [canon.classes[i] for i in ids], "sha256": hashlib.sha256(data).hexdigest()}
+    if rec.annotator is not None:
+        example["annotator"] = rec.annotator
     if canon.masks:
         example["mask"] = boxes_to_mask(norm * [real_w, real_h, real_w, real_h], np.asarray(ids) + 1, real_h, real_w)
     return Outcome(example, counts, notes=notes)

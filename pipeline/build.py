@@ -67,11 +67,36 @@ def _seeded(spec, seed: int):
     return spec if spec.seed is not None else spec.model_copy(update={"seed": seed})
 
 
+def pii_masker(cfg: PipelineConfig, examples, stages: list):
+    """The PII masker on the source's Examples (first before validation), or ``examples``."""
+    if cfg.components.pii_masker is None:
+        return examples
+    from datalife.components.pii_masker.component import PiiMasker
+
+    stage = PiiMasker(examples=examples, config=cfg.components.pii_masker.model_dump_json())
+    stages.append(stage)
+    return stage.outputs["masked_examples"]
+
+
+def label_quality(cfg: PipelineConfig, examples, gate) -> list:
+    """The label-quality side branch on validated examples (feeds nothing), or none."""
+    if cfg.components.label_quality is None:
+        return []
+    from datalife.components.label_quality.component import LabelQuality
+
+    spec = cfg.components.label_quality
+    spec = spec.model_copy(update={"model": _seeded(spec.model, cfg.seed)})
+    node = LabelQuality(examples=examples, config=spec.model_dump_json())
+    node.add_upstream_node(gate)  # only examples that passed validation
+    return [node]
+
+
 def stages_before_validation(cfg: PipelineConfig, examples) -> tuple[list, object]:
     """The configured datalife components that turn the source's Examples into the
     Examples that StatisticsGen and ExampleValidator check (today: the weak labeler);
     returns them and the channel of their final Examples."""
     c, stages = cfg.components, []
+    examples = pii_masker(cfg, examples, stages)
     if c.weak_labeler is not None:
         from datalife.components.weak_labeler.component import WeakLabeler
         from datalife.labeling.lf_loader import module_sha256
@@ -172,7 +197,7 @@ def build_components(cfg: PipelineConfig) -> list:
         on_anomalies=c.example_validator.on_anomalies,
         statistics=stats.outputs["statistics"],  # issue 21: a column missing from one split only
     )
-    components = [gen, *stages, stats, schema_gen, validator, gate]
+    components = [gen, *stages, stats, schema_gen, validator, gate, *label_quality(cfg, examples, gate)]
     if c.active_sampler is not None:
         components.append(active_sampler(cfg, examples, gate))
     audio_aug = c.audio_augmenter

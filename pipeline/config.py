@@ -29,6 +29,8 @@ from datalife.components.label_propagator.spec import LabelPropagatorConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
+from datalife.components.label_quality.spec import LabelQualityConfig
+from datalife.components.pii_masker.spec import PiiMaskerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
 from datalife.pipeline.engines import ENGINE_HINTS, DataflowEngine, FlinkEngine, PortableEngine, SparkEngine
 from datalife.transforms.audio_features import FeatureSpec
@@ -112,6 +114,7 @@ class ComponentsConfig(StrictModel):
     statistics_gen: StatisticsGenConfig = Field(default_factory=StatisticsGenConfig)
     schema_gen: SchemaGenConfig = Field(default_factory=SchemaGenConfig)
     example_validator: ExampleValidatorConfig = Field(default_factory=ExampleValidatorConfig)
+    pii_masker: Optional[PiiMaskerConfig] = None  # text fields masked first, before anything sees them
     weak_labeler: Optional[WeakLabelerConfig] = None
     embedder: Optional[EmbedderConfig] = None  # after weak_labeler, before validation
     label_propagator: Optional[LabelPropagatorConfig] = None  # after embedder, before validation
@@ -121,6 +124,7 @@ class ComponentsConfig(StrictModel):
     # waveform ops before Transform, spec_augment after it (two instances)
     audio_augmenter: Optional[AudioAugmenterConfig] = None
     active_sampler: Optional[ActiveSamplerConfig] = None  # side branch on validated examples: what to label next
+    label_quality: Optional[LabelQualityConfig] = None  # side branch on validated examples: label errors
 
     @model_validator(mode="after")
     def _one_source(self):

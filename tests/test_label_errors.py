@@ -73,7 +73,7 @@ def test_numeric_features_and_abstains():
     noisy, idx = _flip(y, 0.05, seed=2)
     labels = noisy.copy()
     labels[:10] = -1  # not labelled: left out, counted
-    out = find_label_errors(X, labels, spec=LabelErrorSpec(features="numeric", folds=5))
+    out = find_label_errors(X, labels, spec=LabelErrorSpec(features="numeric", folds=5, seed=0))
     assert len(out) == len(y) - 10 and out.attrs["excluded"] == 10
     flagged = set(out[out.is_issue].key.astype(int))
     truth = set(idx.tolist()) - set(range(10))
@@ -88,5 +88,5 @@ def test_bad_input_is_named():
         find_label_errors(["a", "b"], [0, 7], classes=["ham", "spam"])
     with pytest.raises(ValueError, match="keys must be unique"):
         find_label_errors(["a", "b"], [0, 1], keys=["k", "k"])
-    with pytest.raises(ValueError, match="features 'bert' is not one of tfidf, numeric"):
+    with pytest.raises(ValueError, match="features\n  Input should be 'tfidf' or 'numeric'"):
         LabelErrorSpec(features="bert")

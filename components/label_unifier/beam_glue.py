@@ -5,6 +5,7 @@ import os
 
 from apache_beam import pvalue
 
+from datalife.common.quarantine import quarantine_record
 from datalife.common.splits import split_of
 from datalife.components.beam_glue import ConfigDoFn
 from datalife.components.label_unifier.spec import LabelUnifierConfig
@@ -12,9 +13,11 @@ from datalife.labeling.formats import get_format
 from datalife.labeling.formats.base import AnnotationError, Quarantined
 from datalife.labeling.unify import REFUSED, encode_unified, problem, quarantine_outcome, unify_record
 
-__all__ = ["ParseFile", "Unify", "COUNTS", "QUARANTINE", "NOTES", "REFUSED"]
+__all__ = ["ParseFile", "Unify", "MergeImage", "COUNTS", "QUARANTINE", "NOTES", "VIEWS", "MERGE_COUNTS", "PAIRS",
+           "IMAGES", "REFUSED"]
 
 COUNTS, QUARANTINE, NOTES = "counts", "quarantine", "notes"
+VIEWS, MERGE_COUNTS, PAIRS, IMAGES = "views", "merge_counts", "pairs", "images"
 
 
 class _WithConfig(ConfigDoFn):
@@ -86,5 +89,52 @@ class Unify(_WithConfig):
             yield pvalue.TaggedOutput(NOTES, {**note, "annotation": _relative(note["annotation"], base)})
         if outcome.example is not None:
             example = {**outcome.example, "annotation": _relative(outcome.example["annotation"], base)}
+            if self.cfg.merge is not None:  # merged per image bytes across sources first
+                yield pvalue.TaggedOutput(VIEWS, (example["sha256"], example))
+                return
             split = split_of(example["sha256"], self.cfg.splits)
             yield pvalue.TaggedOutput(split, encode_unified(example, self.canon.box_format))
+
+
+def _plain(v):
+    return None if v is None or v != v else float(v)  # NaN (no pair of raters): None
+
+
+class MergeImage(_WithConfig):
+    """(sha256, [unified records of those bytes]) -> the merged example on its split's
+    output (with its agreement: ``agreement/min_f1``, ``agreement/mean_iou``, per box
+    ``image/object/support`` and ``image/object/raters``), the merge counts, agreement
+    pair rows, one per-image row and problems (raised in error mode by the core)."""
+
+    def process(self, item):
+        import numpy as np
+
+        from datalife.common.codec import add_features
+        from datalife.labeling.quality.merge import merge_image
+
+        key, views = item
+        views = sorted(views, key=lambda v: (v["source"], v.get("annotator") or "", v["file"], v["annotation"]))
+        res = merge_image(views, self.canon, self.cfg.merge)
+        yield pvalue.TaggedOutput(MERGE_COUNTS, ("merge", dict(res.counts)))
+        for p in res.problems:
+            yield pvalue.TaggedOutput(QUARANTINE, quarantine_record(p.get("file"), p["kind"], p["message"],
+                                                                    record=key[:16], source=p.get("source")))
+        if res.example is None:
+            return
+        ex = res.example
+        ex["boxes"] = np.asarray(ex["boxes"], float).reshape(-1, 4)
+        for row in res.agreement.pairs:
+            yield pvalue.TaggedOutput(PAIRS, {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+        summary = {k: (_plain(v) if isinstance(v, float) else v) for k, v in res.agreement.summary.items()}
+        yield pvalue.TaggedOutput(IMAGES, {"key": key, "file": ex["file"], "files": "; ".join(ex["files"]), **summary,
+                                           "rater_names": ", ".join(ex["raters"]), "boxes_out": len(ex["class_ids"])})
+        raw = encode_unified(ex, self.canon.box_format)
+        extra = {"agreement/min_f1": [[_plain(ex["agreement"]) if _plain(ex["agreement"]) is not None else 1.0]],
+                 "agreement/mean_iou": [[_plain(ex["mean_iou"]) if _plain(ex["mean_iou"]) is not None else 1.0]],
+                 "agreement/raters": [list(ex["raters"])],
+                 "image/object/support": [[int(n) for n in ex["box_support"]]],
+                 "image/object/raters": [list(ex["box_raters"])]}
+        kinds = {"agreement/min_f1": "float", "agreement/mean_iou": "float", "agreement/raters": "bytes",
+                 "image/object/support": "int", "image/object/raters": "bytes"}
+        [out] = add_features([raw], extra, kinds)
+        yield pvalue.TaggedOutput(split_of(key, self.cfg.splits), out)

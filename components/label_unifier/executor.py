@@ -8,7 +8,8 @@ from datalife.common.accounting import sum_counts
 from datalife.components.examples_beam import gather, mark_examples, read_gathered, split_records, write_split
 from datalife.components.fingerprint import files_fingerprint, tree_files
 from datalife.components.label_unifier import report as unifier_report
-from datalife.components.label_unifier.beam_glue import COUNTS, NOTES, QUARANTINE, ParseFile, Unify
+from datalife.components.label_unifier.beam_glue import (COUNTS, IMAGES, MERGE_COUNTS, NOTES, PAIRS, QUARANTINE,
+                                                         VIEWS, MergeImage, ParseFile, Unify)
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.report import draw_pictures, write_report
 from datalife.labeling.formats import get_format
@@ -40,14 +41,23 @@ def run(examples, report, config_json: str, pipeline) -> None:
         parsed = (p | "Files" >> beam.Create(tasks) | "SpreadFiles" >> beam.Reshuffle()
                   | "Parse" >> beam.ParDo(ParseFile(config_json)).with_outputs(COUNTS, QUARANTINE, main="records"))
         unified = (parsed.records | "SpreadImages" >> beam.Reshuffle()
-                   | "Unify" >> beam.ParDo(Unify(config_json)).with_outputs(COUNTS, QUARANTINE, NOTES, *splits))
+                   | "Unify" >> beam.ParDo(Unify(config_json)).with_outputs(COUNTS, QUARANTINE, NOTES, VIEWS, *splits))
+        quarantined = [parsed[QUARANTINE], unified[QUARANTINE]]
+        outputs = unified
+        if cfg.merge is not None:  # one example per image bytes across sources and annotators
+            outputs = (unified[VIEWS] | "ByImage" >> beam.GroupByKey()
+                       | "Merge" >> beam.ParDo(MergeImage(config_json)).with_outputs(MERGE_COUNTS, QUARANTINE, PAIRS,
+                                                                                      IMAGES, *splits))
+            quarantined.append(outputs[QUARANTINE])
+            gather(outputs[MERGE_COUNTS] | "MergeCounts" >> beam.CombinePerKey(sum_counts), report.uri, "merge")
+            gather(outputs[PAIRS], report.uri, "pairs")
+            gather(outputs[IMAGES], report.uri, "images")
         for s in splits:
-            write_split(unified[s], examples, s)
+            write_split(outputs[s], examples, s)
         counts = ((parsed[COUNTS], unified[COUNTS]) | "AllCounts" >> beam.Flatten()
                   | beam.CombinePerKey(sum_counts))
         gather(counts, report.uri, "counts")
-        gather((parsed[QUARANTINE], unified[QUARANTINE]) | "AllQuarantined" >> beam.Flatten(), report.uri,
-               "quarantine")
+        gather(tuple(quarantined) | "AllQuarantined" >> beam.Flatten(), report.uri, "quarantine")
         gather(unified[NOTES], report.uri, "notes")
     summary, checked = unifier_report.summarize(read_gathered(report.uri, "counts"),
                                                 read_gathered(report.uri, "notes"), cfg)
@@ -57,6 +67,14 @@ def run(examples, report, config_json: str, pipeline) -> None:
         "classes.png": lambda: unifier_report.class_histogram(summary),
         "samples.png": lambda: unifier_report.samples(split_records(examples.uri, splits[0], cfg.sample_images),
                                                       cfg.box_format)})
-    write_report(report.uri, "Label unification", summary, sections=unifier_report.sections(summary),
-                 pictures=pictures, quarantine=quarantine, accounting=(RULES, checked))
+    sections, rules = unifier_report.sections(summary), RULES
+    if cfg.merge is not None:
+        merged = unifier_report.merge_summary(read_gathered(report.uri, "merge"), read_gathered(report.uri, "pairs"),
+                                              read_gathered(report.uri, "images"), cfg)
+        summary["merge"] = merged
+        checked = {**checked, "merge": merged["counts"]}
+        rules = [*RULES, *unifier_report.MERGE_RULES]
+        sections += unifier_report.merge_sections(merged)
+    write_report(report.uri, "Label unification", summary, sections=sections,
+                 pictures=pictures, quarantine=quarantine, accounting=(rules, checked))
     check_output(summary["counts"])  # a source with input but no image out fails the run (report written)

@@ -4,12 +4,14 @@ and its pictures: ``classes.png`` (class histogram per source) and ``samples.png
 files are written by the one report writer, ``components.report.write_report``."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from datalife.common.accounting import check_accounting
+from datalife.labeling.quality.merge import MERGE_RULES
 from datalife.labeling.unify import RULES
 
-__all__ = ["summarize", "sections", "class_histogram", "samples"]
+__all__ = ["merge_summary", "merge_sections", "MERGE_RULES", "summarize", "sections", "class_histogram", "samples"]
 
 
 def summarize(counts_by_source: list, notes: list, cfg) -> tuple[dict, dict]:
@@ -87,3 +89,29 @@ def samples(records, box_format: str) -> bytes:
         texts = [v.decode() for v in cols.values("image/object/class/text")[i] or []]
         tiles.append(tile(draw_boxes(image, px, cols.values("image/object/class/label")[i] or [], texts), 192))
     return encode_png(grid(tiles, cols=4))
+
+
+def merge_summary(counts: list, pairs: list, images: list, cfg) -> dict:
+    """The merge across sources: its checked counts, the agreement table per pair of
+    raters and class (``labeling.quality.agreement.agreement_table``), and the review
+    queue (merged images whose agreement, the lowest pair F1, is below ``review_below``)."""
+    from datalife.labeling.quality.agreement import agreement_table
+    from datalife.labeling.quality.merge import check_merge_accounting
+
+    total = dict(counts[0][1]) if counts else {}
+    terms = check_merge_accounting(total, component="label_unifier merge")
+    table = agreement_table(pairs)
+    review = sorted((r for r in images if r.get("min_f1") is not None and r["min_f1"] < cfg.review_below),
+                    key=lambda r: (r["min_f1"], r["key"]))
+    return {"counts": terms, "examples_out": total.get("examples_out", 0), "policy": cfg.merge.policy,
+            "agreement": json.loads(table.to_json(orient="records")), "review": review,
+            "images_with_several_raters": sum(1 for r in images if (r.get("raters") or 0) > 1)}
+
+
+def merge_sections(merged: dict) -> list:
+    return [("Merge across sources", {"policy": merged["policy"], "examples out": merged["examples_out"],
+                                      "images with several raters": merged["images_with_several_raters"],
+                                      **merged["counts"]}),
+            ("Agreement per pair of raters and class (IoU match)", merged["agreement"]),
+            (f"Review queue: {len(merged['review'])} images whose raters disagree", merged["review"][:50])]
+

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from datalife.common.strict import HashSplits, StrictModel, default_splits
 from datalife.labeling.formats import FORMATS, get_format
+from datalife.labeling.quality.merge import MergeConfig
 
 __all__ = ["SourceConfig", "LabelUnifierConfig", "FORMAT_NAMES", "reader_options"]
 
@@ -67,6 +68,9 @@ class LabelUnifierConfig(StrictModel):
     masks: bool = False  # also rasterize boxes into a class-index PNG mask
     splits: HashSplits = Field(default_factory=default_splits)
     sample_images: int = Field(12, ge=0, le=64)
+    # records of the same image bytes across sources / annotators -> one example (None: one per record)
+    merge: Optional[MergeConfig] = None
+    review_below: float = Field(1.0, gt=0, le=1)  # merged images whose agreement (min F1) is below: review queue
 
     @field_validator("box_format")
     @classmethod

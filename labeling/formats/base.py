@@ -55,6 +55,7 @@ class ImageLabels:
     image_bytes: Optional[bytes] = field(default=None, repr=False)  # formats that embed it
     record: str = ""  # the record within the annotation file ("image id 3", "task 7"), if several
     notes: Counter = field(default_factory=Counter)  # deliberate readings, e.g. boxes_from_polygons
+    annotator: Optional[str] = None  # who drew the boxes, where the format says (Label Studio, CVAT)
 
     def __post_init__(self):
         self.boxes = np.asarray(self.boxes, dtype=np.float64).reshape(-1, 4)

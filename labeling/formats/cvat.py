@@ -3,11 +3,15 @@ ytl xbr ybr [rotation]>`` (rotation in degrees, clockwise about the box center: 
 as the enclosing box, counted as ``boxes_from_rotated``) and ``<polygon
 points="x,y;x,y">`` (its enclosing box, counted as ``boxes_from_polygons``); other
 shapes (points, polylines, ellipses, masks, tags) carry no box and are counted as
-``shapes_ignored``. Parsed with defusedxml. Every image is a record: a bad value
-quarantines the image with its reason."""
+``shapes_ignored``. The annotator of an image is the assignee (``<assignee><username>``)
+of its job or task in ``<meta>`` (a project export lists its tasks, and each image
+names its ``task_id``); without one it is unknown (the owner created the task, which
+says nothing of who drew the boxes). Parsed with defusedxml. Every image is a record:
+a bad value quarantines the image with its reason."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Optional
 from xml.etree.ElementTree import Element, ElementTree, SubElement, indent
 
 from datalife.labeling.boxes import BoxFormat
@@ -45,7 +49,29 @@ def _shape(node, record, path, notes) -> list[float]:
     return [min(xs), min(ys), max(xs), max(ys)]
 
 
-def _image(image, record, path) -> ImageLabels:
+def _assignee(node) -> Optional[str]:
+    name = node.findtext("assignee/username") if node is not None else None
+    return name.strip() if name and name.strip() else None
+
+
+def _annotators(root, path) -> tuple[Optional[str], dict]:
+    """(the assignee of the exported job or task, {task id: assignee} of a project export)."""
+    meta = root.find("meta")
+    if meta is None:
+        return None, {}
+    single = next((_assignee(meta.find(tag)) for tag in ("job", "task") if meta.find(tag) is not None), None)
+    per_task = {}
+    for task in meta.iterfind("project/tasks/task"):
+        who = _assignee(task)
+        if who is not None and task.findtext("id"):
+            per_task[task.findtext("id").strip()] = who
+    for who in (single, *per_task.values()):
+        if who is not None:
+            text(who, path, "meta", "assignee/username")  # a name, not 2 MB of anything
+    return single, per_task
+
+
+def _image(image, record, path, annotator=None) -> ImageLabels:
     boxes, labels, notes = [], [], Counter()
     for k, node in enumerate(image):
         if node.tag not in ("box", "polygon"):
@@ -57,7 +83,7 @@ def _image(image, record, path) -> ImageLabels:
     return ImageLabels(file=text(image.get("name") or "", path, record, "name", allow_empty=True),
                        width=image_size(image.get("width"), path, record, "width", parse_text=True),
                        height=image_size(image.get("height"), path, record, "height", parse_text=True),
-                       boxes=boxes, labels=labels, where=path, record=record, notes=notes)
+                       boxes=boxes, labels=labels, where=path, record=record, notes=notes, annotator=annotator)
 
 
 def scan_file(path: str, **_) -> list:
@@ -65,12 +91,13 @@ def scan_file(path: str, **_) -> list:
     if root.tag != "annotations":
         raise AnnotationError(path, None, None, f"root element is <{root.tag}>, not <annotations>",
                               reason="malformed")
+    single, per_task = _annotators(root, path)
     out = []
     for i, image in enumerate(root.iter("image")):
         rid = image.get("id", image.get("name"))
         record = f"image {ident(rid)}" if rid is not None else f"image [{i}]"
         try:
-            out.append(_image(image, record, path))
+            out.append(_image(image, record, path, per_task.get((image.get("task_id") or "").strip(), single)))
         except AnnotationError as exc:
             out.append(Quarantined(exc, images=1, boxes=sum(1 for n in image if n.tag in ("box", "polygon")),
                                    file=(image.get("name") or "")[:200]))

@@ -5,12 +5,17 @@ degrees (clockwise about the top-left corner; read as the enclosing box, in pixe
 because percent units are not isotropic, counted as ``boxes_from_rotated``);
 ``polygonlabels`` hold percent ``points`` (read as their enclosing box, counted as
 ``boxes_from_polygons``); other result types (choices, text, key points) carry no box
-and are counted as ``results_ignored``. The first annotation that was not cancelled is
-used. ``strip_prefix`` removes an upload prefix such as ``/data/upload/1/`` from image
-paths. Every task is a record: a bad value quarantines the task with its reason."""
+and are counted as ``results_ignored``. Every annotation that was not cancelled is a
+record of the task's image, with its annotator (``completed_by``: a user id, or the
+e-mail / username / id of an expanded user object); a task without one is a record
+without boxes. ``strip_prefix`` removes an upload prefix such as ``/data/upload/1/``
+from image paths. A bad value quarantines its annotation (a bad task: every annotation
+of it) with its reason; records are named ``task 7`` (one annotation) or ``task 7
+annotation 12`` (several)."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Optional
 
 from datalife.labeling.boxes import BoxFormat
 from datalife.labeling.formats.base import AnnotationError, ImageLabels, Quarantined, from_pixels, listing, strict
@@ -29,16 +34,30 @@ def list_files(path: str) -> list[str]:
     return listing(path, (".json",))
 
 
-def _results(task, record, path) -> list:
+def _annotations(task, record, path) -> list:
+    """The task's annotations that were not cancelled."""
     annotations = task.get("annotations", [])
     if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
         raise AnnotationError(path, record, "annotations", f"needs a list of objects, got {show(annotations)}",
                               reason="malformed")
-    kept = [a for a in annotations if not a.get("was_cancelled")]
-    results = kept[0].get("result", []) if kept else []
+    return [a for a in annotations if not a.get("was_cancelled")]
+
+
+def _results(annotation, record, path) -> list:
+    results = annotation.get("result", [])
     if not isinstance(results, list):
         raise AnnotationError(path, record, "result", f"needs a list, got {show(results)}", reason="malformed")
     return results
+
+
+def _annotator(annotation, record, path) -> Optional[str]:
+    """``completed_by``: a user id (Label Studio's JSON export), or an expanded user object."""
+    who = annotation.get("completed_by")
+    if isinstance(who, dict):
+        who = next((who[k] for k in ("email", "username", "id") if who.get(k) not in (None, "")), None)
+    if who is None:
+        return None
+    return text(who, path, record, "completed_by")
 
 
 def _result(res, where, path, notes):
@@ -74,14 +93,20 @@ def _result(res, where, path, notes):
 
 
 def _task(task, k, path, strip_prefix):
+    """(record name, image, annotations kept) of one task."""
     record = f"task {ident(task.get('id', k))}" if isinstance(task, dict) else f"tasks[{k}]"
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
         raise AnnotationError(path, record, "data", "a task needs a 'data' object", reason="malformed")
     image = text(task["data"].get("image", ""), path, record, "data.image", allow_empty=True)
     if strip_prefix and image.startswith(strip_prefix):
         image = image[len(strip_prefix):]
+    return record, image, _annotations(task, record, path)
+
+
+def _annotation(annotation, record, image, path) -> ImageLabels:
     boxes, labels, size, notes = [], [], (None, None), Counter()
-    for r, res in enumerate(_results(task, record, path)):
+    annotator = _annotator(annotation, record, path)
+    for r, res in enumerate(_results(annotation, record, path)):
         where = f"{record} result {r}"
         if not isinstance(res, dict):
             raise AnnotationError(path, where, None, f"a result is an object, got {show(res)}", reason="malformed")
@@ -96,15 +121,29 @@ def _task(task, k, path, strip_prefix):
         boxes.append(box)
         labels.append(label)
     return ImageLabels(file=image, width=size[0], height=size[1], boxes=boxes, labels=labels, where=path,
-                       record=record, notes=notes)
+                       record=record, notes=notes, annotator=annotator)
 
 
-def _count(task) -> int:
-    """Box results in a task (its boxes, counted when it is quarantined)."""
-    try:
-        return sum(1 for res in _results(task, "", "") if isinstance(res, dict) and res.get("type") in BOX_TYPES)
-    except (AnnotationError, AttributeError):
+def _count(annotation) -> int:
+    """Box results in an annotation (its boxes, counted when it is quarantined)."""
+    results = annotation.get("result") if isinstance(annotation, dict) else None
+    if not isinstance(results, list):
         return 0
+    return sum(1 for res in results if isinstance(res, dict) and res.get("type") in BOX_TYPES)
+
+
+def _kept(task) -> list:
+    """The annotations of a task that could not be read as a whole (for its counts)."""
+    annotations = task.get("annotations") if isinstance(task, dict) else None
+    if not isinstance(annotations, list):
+        return []
+    return [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
+
+
+def _image_of(task) -> str:
+    image = task.get("data", {}).get("image") if isinstance(task, dict) and isinstance(task.get("data"), dict) \
+        else None
+    return image[:200] if isinstance(image, str) else ""
 
 
 def scan_file(path: str, strip_prefix: str = "", **_) -> list:
@@ -114,12 +153,20 @@ def scan_file(path: str, strip_prefix: str = "", **_) -> list:
     out = []
     for k, task in enumerate(doc):
         try:
-            out.append(_task(task, k, path, strip_prefix))
-        except AnnotationError as exc:
-            image = task.get("data", {}).get("image") if isinstance(task, dict) and isinstance(task.get("data"),
-                                                                                               dict) else None
-            out.append(Quarantined(exc, images=1, boxes=_count(task),
-                                   file=image[:200] if isinstance(image, str) else ""))
+            record, image, annotations = _task(task, k, path, strip_prefix)
+        except AnnotationError as exc:  # the whole task: each of its annotations is quarantined
+            kept = _kept(task)
+            out.append(Quarantined(exc, images=max(1, len(kept)), boxes=sum(map(_count, kept)), file=_image_of(task)))
+            continue
+        if not annotations:  # not annotated (or every annotation cancelled): an image without boxes
+            out.append(ImageLabels(file=image, width=None, height=None, boxes=[], labels=[], where=path,
+                                   record=record))
+        for j, annotation in enumerate(annotations):
+            name = record if len(annotations) == 1 else f"{record} annotation {ident(annotation.get('id', j))}"
+            try:
+                out.append(_annotation(annotation, name, image, path))
+            except AnnotationError as exc:
+                out.append(Quarantined(exc, images=1, boxes=_count(annotation), file=image[:200]))
     return out
 
 

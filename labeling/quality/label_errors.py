@@ -9,32 +9,32 @@ result, depend only on the data and the seed, never on the order rows arrived in
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Literal, Optional, Sequence
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
+
+from datalife.common.strict import FrozenModel, seed_or_default
 
 __all__ = ["LabelErrorSpec", "out_of_sample_probs", "find_label_errors", "FEATURES"]
 
 FEATURES = ("tfidf", "numeric")
 
 
-@dataclass(frozen=True)
-class LabelErrorSpec:
-    features: str = "tfidf"  # tfidf: inputs are texts; numeric: inputs are an (n, d) matrix
-    folds: int = 5
-    seed: int = 0
-    C: float = 1.0  # inverse regularization of the logistic regression
-    ngram_max: int = 2  # tfidf: word n-grams up to this length
-    filter_by: str = "prune_by_noise_rate"  # cleanlab's find_label_issues(filter_by=...)
-    rank_by: str = "self_confidence"  # cleanlab's ranking / label quality score
+class LabelErrorSpec(FrozenModel):
+    """The out-of-sample model and cleanlab's settings, declared once (the label_quality
+    component embeds it as ``model``). ``seed`` None: the pipeline's seed
+    (:data:`~datalife.common.strict.DEFAULT_SEED` outside a pipeline)."""
 
-    def __post_init__(self):
-        if self.features not in FEATURES:
-            raise ValueError(f"features {self.features!r} is not one of {', '.join(FEATURES)}")
-        if int(self.folds) < 2:
-            raise ValueError(f"folds must be at least 2, got {self.folds!r}")
+    features: Literal["tfidf", "numeric"] = "tfidf"  # tfidf: inputs are texts; numeric: an (n, d) matrix
+    folds: int = Field(5, ge=2)
+    seed: Optional[int] = None
+    C: float = Field(1.0, gt=0)  # inverse regularization of the logistic regression
+    ngram_max: int = Field(2, ge=1)  # tfidf: word n-grams up to this length
+    filter_by: Literal["prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
+                       "predicted_neq_given", "low_normalized_margin", "low_self_confidence"] = "prune_by_noise_rate"
+    rank_by: Literal["self_confidence", "normalized_margin", "confidence_weighted_entropy"] = "self_confidence"
 
 
 def _model(spec: LabelErrorSpec):
@@ -60,7 +60,7 @@ def out_of_sample_probs(inputs, labels: np.ndarray, spec: LabelErrorSpec, n_clas
         raise ValueError(f"classes {few} have fewer examples than folds ({spec.folds}): lower folds or relabel")
     if (present > 0).sum() < 2:
         raise ValueError("label errors need at least two classes among the labels")
-    cv = StratifiedKFold(n_splits=spec.folds, shuffle=True, random_state=spec.seed)
+    cv = StratifiedKFold(n_splits=spec.folds, shuffle=True, random_state=seed_or_default(spec.seed))
     probs = cross_val_predict(_model(spec), inputs, labels, cv=cv, method="predict_proba")
     out = np.zeros((len(labels), n_classes))
     out[:, np.flatnonzero(present)] = probs  # classes absent from the labels get probability 0

@@ -20,7 +20,7 @@ Policies (``MergeConfig.policy``):
 - ``preferred``: the boxes of the first rater in ``preferred`` order; the others'
   boxes are dropped, as duplicates when they match a kept box, else as not preferred.
 
-Every input box is accounted for, in counts and in a per-box ledger (fate ``kept`` /
+Every input box is accounted for, in counts (:data:`MERGE_RULES`) and in a per-box ledger (fate ``kept`` /
 ``fused`` / ``dropped_duplicate`` / ``dropped_not_preferred`` / ``dropped_low_support`` /
 ``quarantined``, and the output box it went into)::
 
@@ -31,69 +31,67 @@ Every input box is accounted for, in counts and in a per-box ledger (fate ``kept
 Bad input: records of one image that disagree on its size (``size_conflict``: the whole
 image), or a class outside the canonical vocabulary (``unknown_class``: that record),
 raise an ``AnnotationError`` naming source, file and field, or are quarantined and
-counted (``on_invalid="quarantine"``); a declared source that contributes no image at
+counted (``Canonical.on_invalid="quarantine"``); a declared source that contributes no image at
 all is an error (or counted as ``sources_empty``).
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Literal, Optional, Sequence
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
+from datalife.common.accounting import AccountingError, Rule, check_accounting
+from datalife.common.strict import FrozenModel
 from datalife.labeling.quality.agreement import RaterBoxes, agreement_table, image_box_agreement
 from datalife.labeling.quality.box_match import check_iou_threshold, match_boxes
-from datalife.labeling.boxes import convert_boxes
+from datalife.labeling.boxes import boxes_to_mask, convert_boxes
 from datalife.labeling.formats.base import AnnotationError
 from datalife.labeling.quality.near_duplicates import near_duplicate_pairs, phash
 from datalife.labeling.unify import Canonical
 from datalife.labeling.quality.wbf import weighted_boxes_fusion
 
 __all__ = ["MergeConfig", "MergeOutcome", "MergeResult", "merge_image", "merge_examples", "check_merge_accounting",
-           "rater_of", "MERGE_ACCOUNTING", "POLICIES", "FATES"]
+           "rater_of", "ledger_fates", "MERGE_RULES", "POLICIES", "FATES"]
 
 POLICIES = ("union", "consensus", "preferred")
 FATES = ("kept", "fused", "dropped_duplicate", "dropped_not_preferred", "dropped_low_support", "quarantined")
-MERGE_ACCOUNTING = {
-    "views_in": ("views_merged", "views_quarantined"),
-    "boxes_in": ("boxes_out", "boxes_fused", "boxes_dropped_duplicate", "boxes_dropped_not_preferred",
-                 "boxes_dropped_low_support", "boxes_quarantined"),
-}
+MERGE_RULES = [
+    Rule("views_in", ("views_merged", "views_quarantined")),
+    Rule("boxes_in", ("boxes_out", "boxes_fused", "boxes_dropped_duplicate", "boxes_dropped_not_preferred",
+                      "boxes_dropped_low_support", "boxes_quarantined")),
+]
 _FATE_COUNT = {"kept": "boxes_out", "fused": "boxes_fused", "dropped_duplicate": "boxes_dropped_duplicate",
                "dropped_not_preferred": "boxes_dropped_not_preferred",
                "dropped_low_support": "boxes_dropped_low_support", "quarantined": "boxes_quarantined"}
 
 
-@dataclass(frozen=True)
-class MergeConfig:
-    policy: str = "union"
-    iou_threshold: float = 0.5  # boxes of two raters are the same object from this IoU on
-    preferred: tuple = ()  # source names, most trusted first (required by policy "preferred")
-    weights: dict = field(default_factory=dict)  # source -> weight in the fusion (default 1)
-    min_score: float = 0.0  # consensus: fused boxes scoring below are dropped
-    agreement_iou: float = 0.5  # IoU at which agreement counts a match
-    near_duplicate_distance: Optional[int] = None  # report images whose perceptual hashes differ in <= bits
-    on_invalid: str = "error"  # or "quarantine"
+class MergeConfig(FrozenModel):
+    """How the records of one image are merged, declared once (the label unifier's config
+    embeds it as ``merge``). Bad input follows ``Canonical.on_invalid``."""
 
-    def __post_init__(self):
-        if self.policy not in POLICIES:
-            raise ValueError(f"merge policy {self.policy!r} is not one of {', '.join(POLICIES)}")
+    policy: Literal["union", "consensus", "preferred"] = "union"
+    iou_threshold: float = 0.5  # boxes of two raters are the same object from this IoU on
+    preferred: tuple[str, ...] = ()  # source names, most trusted first (required by policy "preferred")
+    weights: dict[str, float] = Field(default_factory=dict)  # consensus: source -> weight (default 1)
+    min_score: float = Field(0.0, ge=0.0, le=1.0)  # consensus: fused boxes scoring below are dropped
+    agreement_iou: float = 0.5  # IoU at which agreement counts a match
+    near_duplicate_distance: Optional[int] = Field(None, ge=0, lt=32)  # report (never merge) images whose
+    # perceptual hashes differ in <= this many bits; None: off
+
+    @model_validator(mode="after")
+    def _check(self):
         check_iou_threshold(self.iou_threshold, "merge iou_threshold")
         check_iou_threshold(self.agreement_iou, "agreement_iou")
         if self.policy == "preferred" and not self.preferred:
             raise ValueError("merge policy 'preferred' needs 'preferred': the source names, most trusted first")
-        if not 0.0 <= float(self.min_score) <= 1.0:
-            raise ValueError(f"min_score must be in [0, 1], got {self.min_score!r}")
         bad = {k: v for k, v in self.weights.items() if not float(v) > 0}
         if bad:
             raise ValueError(f"source weights must be positive, got {bad}")
-        if self.near_duplicate_distance is not None and not 0 <= int(self.near_duplicate_distance) < 32:
-            raise ValueError(f"near_duplicate_distance must be in [0, 32) bits, got {self.near_duplicate_distance!r}")
-        if self.on_invalid not in ("error", "quarantine"):
-            raise ValueError(f"on_invalid {self.on_invalid!r} is not one of error, quarantine")
-        object.__setattr__(self, "preferred", tuple(self.preferred))
+        return self
 
 
 @dataclass
@@ -147,7 +145,7 @@ def _quarantine(views, key, kind, message, counts, ledger, problems):
     counts[f"quarantined_{kind}"] += len(views)
 
 
-def _size_conflict(views, key, cfg, counts, ledger, problems) -> bool:
+def _size_conflict(views, key, canon, counts, ledger, problems) -> bool:
     sizes = {(int(v["width"]), int(v["height"])) for v in views}
     if len(sizes) < 2:
         return False
@@ -156,7 +154,7 @@ def _size_conflict(views, key, cfg, counts, ledger, problems) -> bool:
     message = (f"the same image bytes (sha256 {key[:16]}...) are {first['width']}x{first['height']} in source "
                f"{first['source']!r} ({first['file']}) but {other['width']}x{other['height']} in source "
                f"{other['source']!r} ({other['file']})")
-    if cfg.on_invalid == "error":
+    if canon.on_invalid == "error":
         raise AnnotationError(_where(other), other["file"], "size", message, reason="size_conflict")
     _quarantine(views, key, "size_conflict", message, counts, ledger, problems)
     return True
@@ -175,13 +173,13 @@ def _class_problem(view: dict, canon: Canonical) -> Optional[str]:
     return None
 
 
-def _valid_views(views, key, canon, cfg, counts, ledger, problems) -> list[dict]:
+def _valid_views(views, key, canon, counts, ledger, problems) -> list[dict]:
     good = []
     for v in views:
         message = _class_problem(v, canon)
         if message is None:
             good.append(v)
-        elif cfg.on_invalid == "error":
+        elif canon.on_invalid == "error":
             raise AnnotationError(_where(v), v["file"], "class", message, reason="unknown_class")
         else:
             _quarantine([v], key, "unknown_class", message, counts, ledger, problems)
@@ -241,9 +239,9 @@ def merge_image(views: Sequence[dict], canon: Canonical, cfg: MergeConfig) -> Me
     views = _order(views, cfg.preferred)
     counts = Counter(views_in=len(views), boxes_in=sum(len(v["class_names"]) for v in views))
     ledger, problems = [], []
-    if _size_conflict(views, key, cfg, counts, ledger, problems):
+    if _size_conflict(views, key, canon, counts, ledger, problems):
         return MergeOutcome(None, counts, ledger, problems)
-    views = _valid_views(views, key, canon, cfg, counts, ledger, problems)
+    views = _valid_views(views, key, canon, counts, ledger, problems)
     if not views:
         return MergeOutcome(None, counts, ledger, problems)
     size = (views[0]["width"], views[0]["height"])
@@ -271,7 +269,11 @@ def merge_image(views: Sequence[dict], canon: Canonical, cfg: MergeConfig) -> Me
     counts.update(views_merged=len(views), examples_out=1)
     counts.update(f"class:{canon.classes[i]}" for i in ids)
     first = views[0]
-    example = {k: v for k, v in first.items() if k not in ("scores", "annotator")}
+    example = {k: v for k, v in first.items() if k not in ("scores", "annotator", "mask")}
+    if canon.masks:  # drawn from the merged boxes
+        w, h = size
+        example["mask"] = boxes_to_mask(np.asarray(boxes, float).reshape(-1, 4) * [w, h, w, h],
+                                        np.asarray(ids, int) + 1, h, w)
     example.update({
         "boxes": convert_boxes(boxes, "xyxy:normalized", canon.box_format, size),
         "class_ids": [int(i) for i in ids], "class_names": [canon.classes[int(i)] for i in ids],
@@ -286,19 +288,23 @@ def merge_image(views: Sequence[dict], canon: Canonical, cfg: MergeConfig) -> Me
     return MergeOutcome(example, counts, ledger, problems, agreement)
 
 
-def check_merge_accounting(counts: dict, ledger: Optional[pd.DataFrame] = None) -> dict:
-    """Raises unless every record and box is accounted for (and, given the ledger, unless
-    its fates add up to the same counts); returns the equations' terms."""
-    for total, parts in MERGE_ACCOUNTING.items():
-        if counts.get(total, 0) != sum(counts.get(p, 0) for p in parts):
-            raise AssertionError(f"{total} = {counts.get(total, 0)} but "
-                                 + " + ".join(f"{p} {counts.get(p, 0)}" for p in parts))
+def ledger_fates(ledger: pd.DataFrame) -> dict:
+    """{fate: boxes} of a ledger (the form :func:`check_merge_accounting` compares)."""
+    return ledger["fate"].value_counts().to_dict() if len(ledger) else {}
+
+
+def check_merge_accounting(counts: dict, ledger=None, component: str = "merge") -> dict:
+    """Raises ``AccountingError`` unless every record and box is accounted for
+    (:data:`MERGE_RULES`) and, given the ledger (a DataFrame, or its ``{fate: boxes}``),
+    unless its fates add up to the same counts; returns the rules' terms."""
+    terms = check_accounting(counts, MERGE_RULES, component=component)
     if ledger is not None:
-        fates = ledger["fate"].value_counts().to_dict() if len(ledger) else {}
+        fates = ledger_fates(ledger) if isinstance(ledger, pd.DataFrame) else dict(ledger)
         for fate, name in _FATE_COUNT.items():
             if fates.get(fate, 0) != counts.get(name, 0):
-                raise AssertionError(f"ledger has {fates.get(fate, 0)} boxes {fate} but {name} = {counts.get(name, 0)}")
-    return {k: counts.get(k, 0) for total, parts in MERGE_ACCOUNTING.items() for k in (total, *parts)}
+                raise AccountingError(f"{component}: the ledger has {fates.get(fate, 0)} boxes {fate} but "
+                                      f"{name} = {counts.get(name, 0)}")
+    return terms
 
 
 def merge_examples(examples: Iterable[dict], canon: Canonical, cfg: MergeConfig,
@@ -314,7 +320,7 @@ def merge_examples(examples: Iterable[dict], canon: Canonical, cfg: MergeConfig,
     for name in sources or ():
         if name not in seen:
             message = f"source {name!r} contributed no image to merge (all its records missing or quarantined)"
-            if cfg.on_invalid == "error":
+            if canon.on_invalid == "error":
                 raise AnnotationError(name, None, "images", message, reason="source_empty")
             counts["sources_empty"] += 1
             problems.append({"key": None, "source": name, "file": None, "kind": "source_empty", "message": message})

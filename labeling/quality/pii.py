@@ -38,36 +38,33 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Literal, Optional, Sequence
 
 import pandas as pd
+from pydantic import Field
+
+from datalife.common.strict import FrozenModel
 
 __all__ = ["PiiSpec", "Span", "find_pii", "mask_text", "mask_texts", "mask_frame", "PII_TYPES", "PLACEHOLDERS"]
 
 PII_TYPES = ("email", "url", "iban", "credit_card", "phone", "name")
 PLACEHOLDERS = {t: f"<{t.upper()}>" for t in PII_TYPES}
-MODES = ("placeholder", "hash")
 
 
-@dataclass(frozen=True)
-class PiiSpec:
-    types: tuple = PII_TYPES
-    mode: str = "placeholder"  # or "hash" (needs key)
-    key: Optional[bytes] = None  # the HMAC key (from a secret, e.g. an environment variable)
-    region: str = "US"  # phone numbers without an international prefix are read as this country's
-    hash_chars: int = 12
+class PiiSpec(FrozenModel):
+    """What is masked and how, declared once (the pii_masker component embeds it as
+    ``mask``). The HMAC key of ``mode: hash`` is never part of it: it is passed to the
+    masking functions (``key=``), read from a secret (an environment variable)."""
 
-    def __post_init__(self):
-        bad = [t for t in self.types if t not in PII_TYPES]
-        if bad:
-            raise ValueError(f"unknown PII types {bad}; allowed: {', '.join(PII_TYPES)}")
-        if self.mode not in MODES:
-            raise ValueError(f"PII mode {self.mode!r} is not one of {', '.join(MODES)}")
-        if self.mode == "hash" and not self.key:
-            raise ValueError("PII mode 'hash' needs a non-empty key (keep it secret: it protects the hashed values)")
-        if not 4 <= int(self.hash_chars) <= 64:
-            raise ValueError(f"hash_chars must be in [4, 64], got {self.hash_chars!r}")
-        object.__setattr__(self, "types", tuple(self.types))
+    types: tuple[Literal[PII_TYPES], ...] = PII_TYPES
+    mode: Literal["placeholder", "hash"] = "placeholder"
+    region: str = Field("US", pattern=r"^[A-Z]{2}$")  # phone numbers without an international prefix
+    hash_chars: int = Field(12, ge=4, le=64)  # hex characters of the keyed hash kept in the token
+
+
+def _check_key(spec: PiiSpec, key: Optional[bytes]) -> None:
+    if spec.mode == "hash" and not key:
+        raise ValueError("PII mode 'hash' needs a non-empty key (keep it secret: it protects the hashed values)")
 
 
 @dataclass(frozen=True)
@@ -214,37 +211,42 @@ def find_pii(text: str, spec: PiiSpec = PiiSpec()) -> list[Span]:
     return sorted(kept, key=lambda s: s.start)
 
 
-def _token(span: Span, spec: PiiSpec) -> str:
+def _token(span: Span, spec: PiiSpec, key: Optional[bytes]) -> str:
     if spec.mode == "placeholder":
         return PLACEHOLDERS[span.kind]
     value = " ".join(span.value.split()).casefold() if span.kind == "name" else span.value
-    digest = hmac.new(spec.key, f"{span.kind}\0{value}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, f"{span.kind}\0{value}".encode(), hashlib.sha256).hexdigest()
     return f"<{span.kind.upper()}:{digest[:spec.hash_chars]}>"
 
 
-def mask_text(text: str, spec: PiiSpec = PiiSpec()) -> tuple[str, Counter]:
-    """``text`` with personal data replaced, and the number of replacements per type."""
+def mask_text(text: str, spec: PiiSpec = PiiSpec(), key: Optional[bytes] = None) -> tuple[str, Counter]:
+    """``text`` with personal data replaced, and the number of replacements per type
+    (``key``: the HMAC key of ``mode: hash``)."""
+    _check_key(spec, key)
     spans = find_pii(text, spec)
     parts, pos = [], 0
     for sp in spans:
-        parts += [text[pos:sp.start], _token(sp, spec)]
+        parts += [text[pos:sp.start], _token(sp, spec, key)]
         pos = sp.end
     parts.append(text[pos:])
     return "".join(parts), Counter(sp.kind for sp in spans)
 
 
-def mask_texts(texts: Iterable[str], spec: PiiSpec = PiiSpec()) -> tuple[list[str], Counter]:
+def mask_texts(texts: Iterable[str], spec: PiiSpec = PiiSpec(), key: Optional[bytes] = None
+               ) -> tuple[list[str], Counter]:
     out, total = [], Counter()
     for t in texts:
-        masked, counts = mask_text(t, spec)
+        masked, counts = mask_text(t, spec, key)
         out.append(masked)
         total.update(counts)
     return out, total
 
 
-def mask_frame(df: pd.DataFrame, fields: Sequence[str], spec: PiiSpec = PiiSpec()) -> tuple[pd.DataFrame, pd.DataFrame]:
+def mask_frame(df: pd.DataFrame, fields: Sequence[str], spec: PiiSpec = PiiSpec(), key: Optional[bytes] = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A copy of ``df`` with ``fields`` masked (missing values left missing), and a
     DataFrame ``field, type, replacements, rows`` (rows: rows with at least one)."""
+    _check_key(spec, key)
     missing = [f for f in fields if f not in df.columns]
     if missing:
         raise ValueError(f"text fields {missing} are not columns of the data ({', '.join(map(str, df.columns))})")
@@ -255,7 +257,7 @@ def mask_frame(df: pd.DataFrame, fields: Sequence[str], spec: PiiSpec = PiiSpec(
             if not isinstance(v, str):
                 masked.append(v)
                 continue
-            m, counts = mask_text(v, spec)
+            m, counts = mask_text(v, spec, key)
             masked.append(m)
             per_type.update(counts)
             touched.update(counts.keys())

@@ -1,0 +1,52 @@
+"""The label unifier's executor run directly (DirectRunner, no TFX orchestration) with
+``merge`` on the raccoon set's VOC folder, its CSV and the 40-image TF record: one
+example per image bytes, as the merge core gives (196 examples, 213 boxes), full
+agreement, an empty review queue, every box accounted for (the TF record's normalized
+boxes were made from the 1-based pixel boxes: origin 1, as in test_label_merge.py)."""
+import glob
+import json
+
+import apache_beam as beam
+import pytest
+
+from datalife.common.codec import Columns
+from datalife.common.tfrecords import iter_tfrecords
+from datalife.components.label_unifier.spec import LabelUnifierConfig
+from conftest import shared_dataset
+
+pytest.importorskip("tfx")
+
+
+def test_raccoon_three_sources_merged_in_the_component(tmp_path):
+    from tfx.types import standard_artifacts
+
+    from datalife.components.label_unifier.executor import run
+
+    root = shared_dataset("raccoon")
+    cfg = LabelUnifierConfig(
+        sources=[{"name": "voc", "format": "voc", "path": str(root / "annotations"), "images": str(root / "images"),
+                  "origin": 1},
+                 {"name": "csv", "format": "csv", "path": str(root / "data" / "raccoon_labels.csv"),
+                  "images": str(root / "images"), "origin": 1},
+                 {"name": "tfod", "format": "tfod", "path": str(root / "data" / "test_tfod.record"),
+                  "images": str(root / "images"), "origin": 1}],
+        classes=["raccoon"], merge={"policy": "union"}, sample_images=0)
+    ex, rep = standard_artifacts.Examples(), standard_artifacts.Examples()
+    ex.uri, rep.uri = str(tmp_path / "examples"), str(tmp_path / "report")
+    run(ex, rep, cfg.model_dump_json(), beam.Pipeline())
+    raws = [r for p in sorted(glob.glob(f"{ex.uri}/Split-*/*")) for r in iter_tfrecords(p)]
+    cols = Columns(raws)
+    assert len(raws) == 196 and len(set(cols["image/key/sha256"])) == 196
+    assert sum(len(v or []) for v in cols.values("image/object/class/label")) == 213
+    assert min(v[0] for v in cols.values("agreement/min_f1")) == 1.0
+    assert sum("csv" in s and "voc" in s for s in cols["image/source"]) == 196
+    summary = json.load(open(f"{rep.uri}/report.json"))
+    merged = summary["merge"]
+    c = merged["counts"]
+    assert (c["views_in"], c["views_merged"], c["boxes_in"], c["boxes_out"]) == (440, 440, 478, 213)
+    assert c["boxes_in"] == c["boxes_out"] + c["boxes_fused"] + c["boxes_dropped_duplicate"]
+    assert merged["review"] == []
+    rows = {(r["rater_a"], r["rater_b"], r["class"]): r for r in merged["agreement"]}
+    for a, b, n in [("csv", "tfod", 44), ("csv", "voc", 217), ("tfod", "voc", 44)]:
+        r = rows.get((a, b, "all")) or rows[(b, a, "all")]
+        assert (r["tp"], r["f1"]) == (n, 1.0) and r["mean_iou"] == pytest.approx(1.0, abs=1e-6)
