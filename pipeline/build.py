@@ -119,6 +119,15 @@ def _audio_augmenter(cfg: PipelineConfig, stage: str, examples):
     return node if stage == "waveform" else node.with_id("SpecAugmenter")
 
 
+def rebalancer(cfg: PipelineConfig, examples, gate):
+    """The rebalancer on validated examples (its train split; the others pass through)."""
+    from datalife.components.rebalancer.component import Rebalancer
+
+    node = Rebalancer(examples=examples, config=_seeded(cfg.components.rebalancer, cfg.seed).model_dump_json())
+    node.add_upstream_node(gate)  # only rebalance data that passed validation
+    return node
+
+
 def build_components(cfg: PipelineConfig) -> list:
     c = cfg.components
     gen = _source(cfg)
@@ -145,6 +154,9 @@ def build_components(cfg: PipelineConfig) -> list:
         wave.add_upstream_node(gate)
         components.append(wave)
         examples = wave.outputs["augmented_examples"]
+    if c.rebalancer is not None:  # before Transform: Transform reads its output
+        components.append(rebalancer(cfg, examples, gate))
+        examples = components[-1].outputs["rebalanced_examples"]
     if c.transform is not None:
         transform = tfx.components.Transform(
             examples=examples,

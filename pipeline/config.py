@@ -25,6 +25,7 @@ from datalife.components.arrow_example_gen.spec import ReadOptions
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
+from datalife.components.rebalancer.spec import RebalancerConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
 from datalife.pipeline.engines import ENGINE_HINTS, DataflowEngine, FlinkEngine, PortableEngine, SparkEngine
@@ -115,6 +116,7 @@ class ComponentsConfig(StrictModel):
     image_augmenter: Optional[AugmenterConfig] = None  # on examples that passed validation
     # waveform ops before Transform, spec_augment after it (two instances)
     audio_augmenter: Optional[AudioAugmenterConfig] = None
+    rebalancer: Optional[RebalancerConfig] = None  # train split only, after validation, before Transform
 
     @model_validator(mode="after")
     def _one_source(self):

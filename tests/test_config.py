@@ -249,3 +249,13 @@ def test_the_seed_has_one_default():
     assert parse_config(GOOD, filename="c.yaml").seed == DEFAULT_SEED == seed_or_default(None) == 42
     assert LabelModelSpec().seed is None and AugmenterConfig().seed is None  # None: the pipeline's seed
     assert seed_or_default(7) == 7
+
+
+def test_rebalancer_config_errors_name_the_key():
+    base = GOOD.split("  transform:")[0]
+    cfg = load_config(REPO / "pipeline" / "configs" / "rebalancing.yaml")
+    assert cfg.components.rebalancer.label == "segment" and cfg.components.rebalancer.seed is None
+    assert errors(base + "  rebalancer: {label: y, splits: [train, eval]}\n") == [
+        "c.yaml:5: components.rebalancer.splits: evaluation splits are never augmented: ['eval']"]
+    problems = errors(base + "  rebalancer: {label: y, strategy: smite}\n")
+    assert len(problems) == 1 and "components.rebalancer.strategy" in problems[0] and "'smote'" in problems[0]
