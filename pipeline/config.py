@@ -25,6 +25,7 @@ from datalife.components.arrow_example_gen.spec import ReadOptions
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
+from datalife.components.pair_maker.spec import PairMakerConfig
 from datalife.components.rebalancer.spec import RebalancerConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
@@ -117,6 +118,7 @@ class ComponentsConfig(StrictModel):
     # waveform ops before Transform, spec_augment after it (two instances)
     audio_augmenter: Optional[AudioAugmenterConfig] = None
     rebalancer: Optional[RebalancerConfig] = None  # train split only, after validation, before Transform
+    pair_maker: Optional[PairMakerConfig] = None  # side branch on validated examples (does not feed Transform)
 
     @model_validator(mode="after")
     def _one_source(self):

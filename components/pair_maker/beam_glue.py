@@ -97,40 +97,44 @@ class Join(_Counting):
 
         self.policy = None if self.cfg.policy is None else parse_policy(self.cfg.policy)
 
-    def side(self, raw: bytes, key: str, view: int) -> dict:
-        """{feature: (kind, values)} of one side of a pair (an empty or absent feature is
-        left out); the image of a view >= 1 is augmented."""
-        cfg = self.cfg
-        cols = Columns([raw])
-        out = {f: (cols.kind(f), cols.values(f)[0]) for f in cfg.features}
-        out = {f: kv for f, kv in out.items() if kv[0] is not None and kv[1]}
-        if view and cfg.image_feature in out:
-            from datalife.transforms.augment_policy import augment
-            from datalife.transforms.draw import decode_image, encode_png
-            from datalife.transforms.pairs.plan import PairError
+    def sides(self, raws: list) -> list[dict]:
+        """{feature: (kind, values)} of each example (one decode for the whole group; an
+        empty or absent feature is left out)."""
+        cols = Columns(raws)
+        per = {f: (cols.kind(f), cols.values(f)) for f in self.cfg.features}
+        return [{f: (k, v[i]) for f, (k, v) in per.items() if k is not None and v[i]} for i in range(len(raws))]
 
-            if self.policy is None:
-                raise PairError("views pairs of images need an augmentation policy ('policy')")
-            img = decode_image(out[cfg.image_feature][1][0])
-            out[cfg.image_feature] = ("bytes", [encode_png(
-                augment(img, None, self.policy, cfg.resolved_seed, key, view).image)])
-        return out
+    def view(self, side: dict, key: str, view: int) -> dict:
+        """The side with its image augmented for a view >= 1 (seeded by seed, key, view)."""
+        cfg = self.cfg
+        if not view or cfg.image_feature not in side:
+            return side
+        from datalife.transforms.augment_policy import augment
+        from datalife.transforms.draw import decode_image, encode_png
+        from datalife.transforms.pairs.plan import PairError
+
+        if self.policy is None:
+            raise PairError("views pairs of images need an augmentation policy ('policy')")
+        img = decode_image(side[cfg.image_feature][1][0])
+        return {**side, cfg.image_feature: ("bytes", [encode_png(
+            augment(img, None, self.policy, cfg.resolved_seed, key, view).image)])}
 
     def process(self, kv):
         (split, b_label, _), g = kv
-        examples, requests = list(g["example"]), list(g["request"])
+        examples, requests = list(g["example"]), sorted(g["request"])
         if not requests:
             return
         (b_key, b_raw), = examples
+        sides = self.sides([b_raw] + [r[4] for r in requests]) if self.cfg.features else [{}] * (1 + len(requests))
         rows, kinds = [], {FIELDS[k]: "bytes" for k in ("pair_id", "pair_kind", "a", "b", "label_a", "label_b")}
         kinds.update({FIELDS[k]: "int" for k in ("pair_label", "view_a", "view_b")})
-        for pid, kind, a_key, a_label, a_raw, va, vb in sorted(requests):
+        for (pid, kind, a_key, a_label, _, va, vb), a_side in zip(requests, sides[1:]):
             row = {FIELDS["pair_id"]: [pid.encode()], FIELDS["pair_kind"]: [kind.encode()],
                    FIELDS["pair_label"]: [int(kind != "different_class")], FIELDS["a"]: [a_key.encode()],
                    FIELDS["b"]: [b_key.encode()], FIELDS["label_a"]: [a_label.encode()],
                    FIELDS["label_b"]: [b_label.encode()], FIELDS["view_a"]: [va], FIELDS["view_b"]: [vb]}
-            for prefix, raw, key, view in (("a", a_raw, a_key, va), ("b", b_raw, b_key, vb)):
-                for f, (f_kind, values) in self.side(raw, key, view).items():
+            for prefix, side, key, view in (("a", a_side, a_key, va), ("b", sides[0], b_key, vb)):
+                for f, (f_kind, values) in self.view(side, key, view).items():
                     row[f"{prefix}/{f}"], kinds[f"{prefix}/{f}"] = values, f_kind
             rows.append(row)
             self.count(split, pairs_out=1, **{kind: 1, f"labels/{a_label}/{b_label}": 1})
