@@ -35,6 +35,7 @@ def windower() -> list[dict]:
         r = _component_once(n)
         r["process_seconds"] = time.perf_counter() - t0
         rows.append(r)
+        print("DONE", r, flush=True)  # each size as it completes (a 10M run takes long on a shared machine)
     if len(rows) >= 2:
         for r in rows:
             r["rss_vs_smallest"] = r["peak_rss_mb"] / rows[0]["peak_rss_mb"]
@@ -86,7 +87,10 @@ print("RESULT", json.dumps({{"images": n, "seconds": dt, "images_out": totals.ge
 
 
 def unifier() -> list[dict]:
-    rows = [_unifier_once(n) for n in IMAGES]
+    rows = []
+    for n in IMAGES:
+        rows.append(_unifier_once(n))
+        print("DONE", rows[-1], flush=True)
     for r in rows:
         r["rss_vs_smallest"] = r["peak_rss_mb"] / rows[0]["peak_rss_mb"]
     return rows
