@@ -46,8 +46,8 @@ def test_unknown_component_names_line_and_allowed():
     text = GOOD.replace("  transform:", "  transfrom:")
     assert errors(text) == [
         "c.yaml:5: components.transfrom: unknown key 'transfrom'; allowed: audio_augmenter, audio_example_gen, "
-        "example_gen, example_validator, image_augmenter, label_unifier, schema_gen, statistics_gen, "
-        "time_series_windower, transform, weak_labeler"
+        "example_gen, example_validator, image_augmenter, label_unifier, pair_maker, rebalancer, schema_gen, "
+        "statistics_gen, time_series_windower, transform, weak_labeler"
     ]
 
 
