@@ -7,6 +7,8 @@ results are written with Beam's own file system layer.
   component's config, which each worker parses once (``self.cfg``);
 - :class:`ReadShard`: ``(split, path, shard, num_shards)`` -> ``(split, [serialized,
   ...])`` batches (why not Beam's ``ReadFromTFRecord``: see ``common/tfrecords.py``);
+- :class:`FirstRecords`: a combiner keeping a count and the first ``limit`` records by
+  some fields (a report's sample of notes), so no worker gathers them all;
 - :func:`write_json`: a small value (counts, quarantined records) as a JSON file, the
   way the executors hand results from the graph to the report (``examples_beam.gather``).
 """
@@ -18,7 +20,7 @@ import apache_beam as beam
 
 from datalife.common.tfrecords import iter_tfrecords
 
-__all__ = ["ConfigDoFn", "ReadShard", "write_json"]
+__all__ = ["ConfigDoFn", "ReadShard", "write_json", "FirstRecords"]
 
 
 class ConfigDoFn(beam.DoFn):
@@ -59,3 +61,30 @@ def write_json(value, path: str) -> str:
     with FileSystems.create(path) as f:
         f.write(json.dumps(value, default=str).encode())
     return path
+
+
+class FirstRecords(beam.CombineFn):
+    """``{"total": n, "first": [the limit smallest records by fields]}``: bounded by
+    ``limit`` records whatever the number of inputs (a report shows a sample and the count)."""
+
+    def __init__(self, limit: int, fields: tuple):
+        self.limit, self.fields = limit, tuple(fields)
+
+    def _key(self, record):
+        return tuple(str(record.get(f, "")) for f in self.fields) + (json.dumps(record, sort_keys=True, default=str),)
+
+    def create_accumulator(self):
+        return 0, []
+
+    def add_input(self, acc, record):
+        return self.merge_accumulators([acc, (1, [record])])
+
+    def merge_accumulators(self, accs):
+        import heapq
+
+        accs = list(accs)
+        first = heapq.nsmallest(self.limit, (r for _, rs in accs for r in rs), key=self._key)
+        return sum(n for n, _ in accs), first
+
+    def extract_output(self, acc):
+        return {"total": acc[0], "first": acc[1]}

@@ -19,10 +19,10 @@ from tfx.dsl.io import fileio
 from tfx.proto import example_gen_pb2
 from tfx.types import artifact_utils
 
-from datalife.components.beam_glue import ReadShard, write_json
+from datalife.components.beam_glue import FirstRecords, ReadShard, write_json
 
 __all__ = ["split_names", "same_splits", "read_split_batches", "write_split", "mark_examples", "gather",
-           "read_gathered", "split_records"]
+           "gather_first", "read_gathered", "split_records"]
 
 
 def split_names(examples_artifact) -> list[str]:
@@ -72,6 +72,15 @@ def gather(pcoll, uri: str, name: str):
     """Collect ``pcoll``'s elements into one list and write it under ``uri`` (read it back
     with :func:`read_gathered` once the graph has run)."""
     return (pcoll | f"Gather[{name}]" >> beam.combiners.ToList()
+            | f"Write[{name}]" >> beam.Map(write_json, _gathered_path(uri, name)))
+
+
+def gather_first(pcoll, uri: str, name: str, limit: int, fields: tuple):
+    """Like :func:`gather`, for records that may grow with the data (notes per image):
+    only their count and the first ``limit`` by ``fields`` reach one worker; read back
+    ``[{"total": n, "first": [...]}]``."""
+    return (pcoll | f"First[{name}]" >> beam.CombineGlobally(FirstRecords(limit, fields))
+            | f"ToList[{name}]" >> beam.combiners.ToList()
             | f"Write[{name}]" >> beam.Map(write_json, _gathered_path(uri, name)))
 
 

@@ -177,6 +177,24 @@ def active_sampler(cfg: PipelineConfig, examples, gate):
     return node
 
 
+def rebalancer(cfg: PipelineConfig, examples, gate):
+    """The rebalancer on validated examples (its train split; the others pass through)."""
+    from datalife.components.rebalancer.component import Rebalancer
+
+    node = Rebalancer(examples=examples, config=_seeded(cfg.components.rebalancer, cfg.seed).model_dump_json())
+    node.add_upstream_node(gate)  # only rebalance data that passed validation
+    return node
+
+
+def pair_maker(cfg: PipelineConfig, examples, gate):
+    """The pair maker, a side branch on validated examples (it does not feed Transform)."""
+    from datalife.components.pair_maker.component import PairMaker
+
+    node = PairMaker(examples=examples, config=_seeded(cfg.components.pair_maker, cfg.seed).model_dump_json())
+    node.add_upstream_node(gate)
+    return node
+
+
 def build_components(cfg: PipelineConfig) -> list:
     c = cfg.components
     gen = _source(cfg)
@@ -206,6 +224,11 @@ def build_components(cfg: PipelineConfig) -> list:
         wave.add_upstream_node(gate)
         components.append(wave)
         examples = wave.outputs["augmented_examples"]
+    if c.pair_maker is not None:  # side branch: pairs of the validated (not rebalanced) examples
+        components.append(pair_maker(cfg, examples, gate))
+    if c.rebalancer is not None:  # before Transform: Transform reads its output
+        components.append(rebalancer(cfg, examples, gate))
+        examples = components[-1].outputs["rebalanced_examples"]
     if c.transform is not None:
         transform = tfx.components.Transform(
             examples=examples,

@@ -28,6 +28,8 @@ from datalife.components.embedder.spec import EmbedderConfig
 from datalife.components.label_propagator.spec import LabelPropagatorConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
+from datalife.components.pair_maker.spec import PairMakerConfig
+from datalife.components.rebalancer.spec import RebalancerConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
 from datalife.components.label_quality.spec import LabelQualityConfig
 from datalife.components.pii_masker.spec import PiiMaskerConfig
@@ -125,6 +127,8 @@ class ComponentsConfig(StrictModel):
     audio_augmenter: Optional[AudioAugmenterConfig] = None
     active_sampler: Optional[ActiveSamplerConfig] = None  # side branch on validated examples: what to label next
     label_quality: Optional[LabelQualityConfig] = None  # side branch on validated examples: label errors
+    rebalancer: Optional[RebalancerConfig] = None  # train split only, after validation, before Transform
+    pair_maker: Optional[PairMakerConfig] = None  # side branch on validated examples (does not feed Transform)
 
     @model_validator(mode="after")
     def _one_source(self):

@@ -278,3 +278,17 @@ def test_semi_supervised_config_errors_name_the_line():
     assert "components.label_propagator.knn" in problem and "k must be >= 1" in problem
     [problem] = errors(SEMI.replace("metric: cosine", "metric: cosine, neighbours: 3"))
     assert "components.label_propagator.knn.neighbours" in problem
+
+
+def test_rebalancer_and_pair_maker_config_errors_name_the_key():
+    base = GOOD.split("  transform:")[0]
+    cfg = load_config(REPO / "pipeline" / "configs" / "rebalancing.yaml")
+    assert cfg.components.rebalancer.label == "segment" and cfg.components.rebalancer.seed is None
+    assert errors(base + "  rebalancer: {label: y, splits: [train, eval]}\n") == [
+        "c.yaml:5: components.rebalancer.splits: evaluation splits are never augmented: ['eval']"]
+    problems = errors(base + "  rebalancer: {label: y, strategy: smite}\n")
+    assert len(problems) == 1 and "components.rebalancer.strategy" in problems[0] and "'smote'" in problems[0]
+    assert cfg.components.pair_maker.count == {"train": 600, "eval": 120}
+    assert errors(base + "  pair_maker: {label: y, count: 10, per_example: 1}\n") == [
+        "c.yaml:5: components.pair_maker: give exactly one of count (pairs per split) and "
+        "per_example (pairs per example)"]

@@ -83,7 +83,7 @@ def test_sharded_graph_gives_the_same_pairs():
     plan = make_pair_plan("train", df["y"].value_counts().to_dict(), spec)
     rng = np.random.default_rng(0)
     shards = np.array_split(rng.permutation(len(df)), 5)
-    prio = ko.priorities(spec.seed, keys)
+    prio = ko.priorities(spec.resolved_seed, keys)
     hists = {c: ko.merge_histograms([ko.histogram(prio[s[labels[s] == c]]) for s in shards]) for c in plan.counts}
     rank = np.empty(len(df), np.int64)
     for c in plan.counts:  # group by (class, bucket): each group ranked on its own
@@ -97,7 +97,7 @@ def test_sharded_graph_gives_the_same_pairs():
     for s in shards:
         for c in plan.counts:
             rows = s[labels[s] == c]
-            ap = anchored_pairs(keys[rows], rank[rows], c, plan, spec.seed)
+            ap = anchored_pairs(keys[rows], rank[rows], c, plan, spec.resolved_seed)
             got += zip(pair_ids(ap.kind, keys[rows][ap.anchor], ap.j), keys[rows][ap.anchor],
                        [by[(bc, int(br))] for bc, br in zip(ap.b_class, ap.b_rank)])
     got = pd.DataFrame(sorted(got), columns=["pair_id", "a", "b"])

@@ -48,7 +48,7 @@ def _out(kind, key, partner, copy, label, x):
 
 def rebalance_graph(examples, spec: RebalanceSpec):
     """examples: (key, label, features) -> (kind, source, partner, copy, label, features)."""
-    seed = spec.seed
+    seed = spec.resolved_seed
     keyed = examples | "prio" >> beam.Map(lambda e: (e[1], (e, _prio(seed, e[0]))))
     hists = keyed | "p" >> beam.Map(lambda kv: (kv[0], kv[1][1])) | beam.CombinePerKey(Histogram())
     counts = hists | "n" >> beam.Map(lambda kv: (kv[0], sum(kv[1].values()))) | "cd" >> beam.combiners.ToDict()
@@ -92,7 +92,7 @@ def rebalance_graph(examples, spec: RebalanceSpec):
         cp = plan.classes[label]
         keys = [e[0] for e, _ in items]
         X = np.array([e[2] for e, _ in items], dtype=np.float64)
-        syn = plan_synthetics(X, keys, cp.added, spec.k_neighbors, spec.seed)
+        syn = plan_synthetics(X, keys, cp.added, spec.k_neighbors, spec.resolved_seed)
         for lo in range(0, len(syn.base), 1000):
             pts = points(X, syn, slice(lo, lo + 1000))
             for i, x in enumerate(pts, lo):
@@ -105,7 +105,7 @@ def rebalance_graph(examples, spec: RebalanceSpec):
 
 def pairs_graph(examples, spec: PairSpec):
     """examples: (key, label) -> (pair_id, a, b)."""
-    seed = spec.seed
+    seed = spec.resolved_seed
     keyed = examples | "prio" >> beam.Map(lambda e: (e[1], (e[0], _prio(seed, e[0]))))
     hists = keyed | "p" >> beam.Map(lambda kv: (kv[0], kv[1][1])) | beam.CombinePerKey(Histogram())
     counts = hists | "n" >> beam.Map(lambda kv: (kv[0], sum(kv[1].values()))) | "cd" >> beam.combiners.ToDict()

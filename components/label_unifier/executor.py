@@ -5,7 +5,8 @@ from __future__ import annotations
 import apache_beam as beam
 
 from datalife.common.accounting import sum_counts
-from datalife.components.examples_beam import gather, mark_examples, read_gathered, split_records, write_split
+from datalife.components.examples_beam import (gather, gather_first, mark_examples, read_gathered, split_records,
+                                               write_split)
 from datalife.components.fingerprint import files_fingerprint, tree_files
 from datalife.components.label_unifier import report as unifier_report
 from datalife.components.label_unifier.beam_glue import (COUNTS, IMAGES, MERGE_COUNTS, NOTES, PAIRS, QUARANTINE,
@@ -58,9 +59,10 @@ def run(examples, report, config_json: str, pipeline) -> None:
                   | beam.CombinePerKey(sum_counts))
         gather(counts, report.uri, "counts")
         gather(tuple(quarantined) | "AllQuarantined" >> beam.Flatten(), report.uri, "quarantine")
-        gather(unified[NOTES], report.uri, "notes")
+        # notes can be one per image: only their count and the first NOTES_SHOWN reach one worker
+        gather_first(unified[NOTES], report.uri, "notes", unifier_report.NOTES_SHOWN, ("source", "file", "kind"))
     summary, checked = unifier_report.summarize(read_gathered(report.uri, "counts"),
-                                                read_gathered(report.uri, "notes"), cfg)
+                                                read_gathered(report.uri, "notes")[0], cfg)
     quarantine = sorted(read_gathered(report.uri, "quarantine"),
                         key=lambda q: (q.get("source", ""), str(q["file"]), q["reason"]))
     pictures = draw_pictures({

@@ -14,8 +14,12 @@ from datalife.labeling.unify import RULES
 __all__ = ["merge_summary", "merge_sections", "MERGE_RULES", "summarize", "sections", "class_histogram", "samples"]
 
 
-def summarize(counts_by_source: list, notes: list, cfg) -> tuple[dict, dict]:
-    """(summary, accounting checked per source and in total); raises ``AccountingError``."""
+NOTES_SHOWN = 200  # notes in the report (all are counted)
+
+
+def summarize(counts_by_source: list, notes: dict, cfg) -> tuple[dict, dict]:
+    """(summary, accounting checked per source and in total); raises ``AccountingError``.
+    ``notes``: ``{"total": n, "first": [...]}`` (``examples_beam.gather_first``)."""
     per_source = {name: dict(c) for name, c in sorted(counts_by_source)}
     for s in cfg.sources:
         per_source.setdefault(s.name, {})
@@ -31,7 +35,8 @@ def summarize(counts_by_source: list, notes: list, cfg) -> tuple[dict, dict]:
                           for name, c in per_source.items()},
                "totals": {k: v for k, v in sorted(total.items()) if not k.startswith("class:")},
                "classes": classes, "canonical": {"classes": cfg.classes, "box_format": cfg.box_format},
-               "notes": sorted(notes, key=lambda p: (p["source"], str(p.get("file")), p["kind"]))}
+               "notes": sorted(notes["first"], key=lambda p: (p["source"], str(p.get("file")), p["kind"])),
+               "notes_total": notes["total"]}
     return summary, checked
 
 
@@ -45,7 +50,7 @@ def sections(summary: dict) -> list:
             ("Classes per source", {s: {c: n.get(c, 0) for c in classes} for s, n in summary["classes"].items()}),
             ("", Picture("classes.png", "class histogram per source")),
             ("Samples", Picture("samples.png", "output images with their boxes")),
-            (f"Notes ({len(summary['notes'])})", summary["notes"][:200])]
+            (f"Notes ({summary['notes_total']}; the first {len(summary['notes'])} shown)", summary["notes"])]
 
 
 def class_histogram(summary: dict) -> bytes:

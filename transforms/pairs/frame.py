@@ -57,14 +57,14 @@ def _split_pairs(split: str, keys: np.ndarray, labels: np.ndarray, spec: PairSpe
     by_class, cols = {}, {c: [] for c in COLUMNS}
     for c in plan.counts:
         rows = np.flatnonzero(labels == c)
-        r = ranks(priorities(spec.seed, keys[rows]), keys[rows])
+        r = ranks(priorities(spec.resolved_seed, keys[rows]), keys[rows])
         by_rank = np.empty(len(rows), dtype=object)
         by_rank[r] = keys[rows]
         by_class[c] = (rows, r, by_rank)
     for c, (rows, r, _) in by_class.items():
         if not len(rows):
             continue
-        got = anchored_pairs(keys[rows], r, c, plan, spec.seed)
+        got = anchored_pairs(keys[rows], r, c, plan, spec.resolved_seed)
         a_keys = keys[rows][got.anchor]
         cols["pair_id"] += pair_ids(got.kind, a_keys, got.j)
         cols["pair_kind"] += [PAIR_KINDS[k] for k in got.kind]

@@ -7,6 +7,8 @@ from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from datalife.common.strict import seed_or_default
+
 __all__ = ["PairSpec", "PAIR_KINDS", "FIELDS"]
 
 PAIR_KINDS = ("views", "same_class", "different_class")
@@ -32,7 +34,7 @@ class PairSpec(BaseModel):
     per_example: Optional[float] = Field(None, gt=0)  # or pairs per example of the split (rounded half up)
     positive_fraction: float = Field(0.5, ge=0, le=1)
     views_fraction: float = Field(0.5, ge=0, le=1)  # share of the positives made of two views of one example
-    seed: int = 0
+    seed: Optional[int] = None  # None: the pipeline's seed (DEFAULT_SEED outside a pipeline)
     classes: Optional[list[str]] = None  # the label vocabulary; None: the classes present
     policy: Optional[Union[str, list[dict[str, Any]]]] = None  # augmentation of views (images)
 
@@ -48,6 +50,10 @@ class PairSpec(BaseModel):
 
             parse_policy(self.policy)
         return self
+
+    @property
+    def resolved_seed(self) -> int:
+        return seed_or_default(self.seed)
 
     def pairs_for(self, split: str, n_examples: int) -> int:
         if self.per_example is not None:

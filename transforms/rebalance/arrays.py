@@ -51,7 +51,7 @@ def rebalance_arrays(X: np.ndarray, y: Sequence, keys: Optional[Sequence] = None
     names = [str(u) for u in uniques]
     plan = make_plan(dict(zip(names, np.bincount(codes, minlength=len(names)).tolist())), spec)
     names_x = [f"x{j}" for j in range(X.shape[1])] if X.ndim == 2 else []
-    lay = layout(codes, names, keys, plan, spec.seed, X if spec.strategy == "smote" else None, names_x,
+    lay = layout(codes, names, keys, plan, spec.resolved_seed, X if spec.strategy == "smote" else None, names_x,
                  spec.k_neighbors)
     n0, n1 = len(lay.kept), len(lay.kept) + len(lay.dup)
     Xo = np.empty((lay.n_out,) + X.shape[1:], dtype=np.float64 if lay.n_synthetic else X.dtype)

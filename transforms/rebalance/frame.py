@@ -117,7 +117,7 @@ def _rebalance_split(df: pd.DataFrame, label: str, spec: RebalanceSpec, key: Opt
     codes, names = _labels(df, label, keys)
     plan = make_plan(dict(zip(names, np.bincount(codes, minlength=len(names)).tolist())), spec)
     feats = _features(df, spec, label, key) if spec.strategy == "smote" else []
-    lay = layout(codes, names, keys, plan, spec.seed,
+    lay = layout(codes, names, keys, plan, spec.resolved_seed,
                  lambda rows: np.column_stack([df[f].to_numpy(np.float64)[rows] for f in feats]), feats, spec.k_neighbors)
     out = _assemble(df, keys, lay, feats)
     if spec.strategy == "weight":
@@ -183,7 +183,7 @@ def report_of(plan, spec: RebalanceSpec, names: list, codes: np.ndarray, lay: La
     zero = dict.fromkeys(KINDS, 0)
     return {"strategy": spec.strategy,
             "target": spec.target if isinstance(spec.target, str) else spec.target.model_dump(),
-            "seed": spec.seed, "plan": plan.to_dict(),
+            "seed": spec.resolved_seed, "plan": plan.to_dict(),
             "counts_in": {c: p.n_in for c, p in plan.classes.items()},
             "counts_out": {c: counts_out.get(c, 0) for c in plan.classes},
             "added": {c: added.get(c, 0) for c in plan.classes},

@@ -23,6 +23,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from datalife.common.splits import refuse_eval_splits
+from datalife.common.strict import seed_or_default
 
 __all__ = ["RebalanceSpec", "Ratio", "Counts", "STRATEGIES", "FIELDS"]
 
@@ -61,13 +62,17 @@ class RebalanceSpec(BaseModel):
 
     strategy: Literal["oversample", "undersample", "smote", "weight"] = "oversample"
     target: Union[Literal["balance"], Ratio, Counts] = "balance"
-    seed: int = 0
+    seed: Optional[int] = None  # None: the pipeline's seed (DEFAULT_SEED outside a pipeline)
     splits: list[str] = Field(default_factory=lambda: ["train"], min_length=1)  # resampled; others pass through
     classes: Optional[list[str]] = None  # the label vocabulary; None: the classes present
     k_neighbors: int = Field(5, ge=1)  # smote
     features: Optional[list[str]] = None  # smote: numeric features to interpolate (None: all numeric)
     weighting: Literal["none", "inverse", "effective"] = "inverse"  # weight
     beta: float = Field(0.999, gt=0, lt=1)  # weight, effective number of samples
+
+    @property
+    def resolved_seed(self) -> int:
+        return seed_or_default(self.seed)
 
     @field_validator("splits")
     @classmethod

@@ -1,0 +1,135 @@
+"""Peak RSS against data size (issue 18, item 2): does a component's memory grow with
+the rows? Each size runs in a fresh process (peak RSS of that size alone).
+
+- the time-series windower at 1M and 10M rows (``BENCH_MEM_WINDOW_ROWS``, comma
+  separated), through its executor on the DirectRunner (1 worker, in_memory), the
+  generated hourly series of ``bench_windows``;
+- the label unifier at 10k and 100k generated images (``BENCH_MEM_IMAGES``): YOLO
+  labels (one file per image, so a file is never a whole dataset) and 32 x 32 PNGs,
+  through its executor on the DirectRunner (1 worker);
+- the weak labeler's LF step on the DirectRunner, multi_processing with 1 and 2
+  workers (``BENCH_MEM_LF_ROWS``), the read + apply path of ``bench_labeling``.
+
+What it cannot separate: the DirectRunner keeps every PCollection between two stages
+in the process's memory (it is a test runner), so its process RSS includes whole
+stages' data even when no DoFn holds more than a block; the figure that stays flat is
+the largest group a worker holds (reported beside it). A distributed runner (Flink,
+Spark, Dataflow) streams bundles between stages instead.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+WINDOW_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_WINDOW_ROWS", "1000000,10000000").split(",") if n]
+IMAGES = [int(n) for n in os.environ.get("BENCH_MEM_IMAGES", "").split(",") if n]
+LF_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_LF_ROWS", "").split(",") if n]
+
+
+def windower() -> list[dict]:
+    from benchmarks.bench_windows import _component_once
+
+    rows = []
+    for n in WINDOW_ROWS:
+        t0 = time.perf_counter()
+        r = _component_once(n)
+        r["process_seconds"] = time.perf_counter() - t0
+        rows.append(r)
+        print("DONE", r, flush=True)  # each size as it completes (a 10M run takes long on a shared machine)
+    if len(rows) >= 2:
+        for r in rows:
+            r["rss_vs_smallest"] = r["peak_rss_mb"] / rows[0]["peak_rss_mb"]
+    return rows
+
+
+def _unifier_once(n: int) -> dict:
+    """One label unifier run on ``n`` generated images, in a fresh process."""
+    import json
+    import subprocess
+    import sys
+
+    code = f"""
+import json, os, resource, tempfile, time
+import cv2, numpy as np, apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from tfx.types import standard_artifacts
+from datalife.components.artifacts import ComponentReport
+from datalife.components.label_unifier import executor
+from datalife.components.label_unifier.spec import LabelUnifierConfig
+n = {n}
+tmp = tempfile.mkdtemp()
+os.makedirs(tmp + "/images"); os.makedirs(tmp + "/labels")
+open(tmp + "/labels/classes.txt", "w").write("car\\nperson\\n")
+rng = np.random.default_rng(0)
+base = rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)
+for i in range(n):
+    img = base.copy(); img[0, 0] = (i % 256, (i // 256) % 256, i // 65536)
+    cv2.imwrite(f"{{tmp}}/images/im{{i:06d}}.png", img)
+    open(f"{{tmp}}/labels/im{{i:06d}}.txt", "w").write(f"{{i % 2}} 0.5 0.5 0.25 0.25\\n")
+cfg = LabelUnifierConfig.model_validate({{"classes": ["car", "person"], "sources": [{{"name": "gen", "format": "yolo",
+    "path": tmp + "/labels", "images": tmp + "/images", "options": {{"images": tmp + "/images"}}}}]}})
+ex = standard_artifacts.Examples(); ex.uri = tmp + "/out"
+rep = ComponentReport(); rep.uri = tmp + "/rep"; os.makedirs(rep.uri)
+base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+executor.run(ex, rep, cfg.model_dump_json(), beam.Pipeline(options=PipelineOptions(["--direct_num_workers=1"])))
+dt = time.perf_counter() - t0
+totals = json.load(open(rep.uri + "/report.json"))["totals"]
+print("RESULT", json.dumps({{"images": n, "seconds": dt, "images_out": totals.get("images_out"),
+      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_before_run_mb": base_rss / 1024}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(out.stderr[-3000:])
+
+
+def unifier() -> list[dict]:
+    rows = []
+    for n in IMAGES:
+        rows.append(_unifier_once(n))
+        print("DONE", rows[-1], flush=True)
+    for r in rows:
+        r["rss_vs_smallest"] = r["peak_rss_mb"] / rows[0]["peak_rss_mb"]
+    return rows
+
+
+def lf_step() -> list[dict]:
+    import tempfile
+
+    from benchmarks.bench_labeling import bench_beam, make_frame
+
+    rows = []
+    for n in LF_ROWS:
+        df = make_frame(n)
+        tmp = tempfile.mkdtemp()
+        t1 = bench_beam(df, 1, tmp, "multi_processing")  # also writes the TFRecord file, reused below
+        t1 = bench_beam(df, 1, tmp, "multi_processing")
+        t2 = bench_beam(df, 2, tmp, "multi_processing")
+        rows.append({"rows": n, "seconds_1_worker": t1, "seconds_2_workers": t2, "speedup": t1 / t2})
+    return rows
+
+
+def main() -> list[dict]:
+    from benchmarks.common import report
+
+    out = []
+    if WINDOW_ROWS:
+        w = windower()
+        report("windower peak RSS by rows (DirectRunner, 1 worker, fresh process per size)", w)
+        out += w
+    if IMAGES:
+        u = unifier()
+        report("label unifier peak RSS by images (DirectRunner, 1 worker, fresh process per size)", u)
+        out += u
+    if LF_ROWS:
+        lf = lf_step()
+        report("weak labeler LF step, DirectRunner multi_processing: 1 vs 2 workers", lf)
+        out += lf
+    return out
+
+
+if __name__ == "__main__":
+    main()
