@@ -30,12 +30,29 @@ def _table(header: list[str], rows: list[list]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _statistics_html(uri: str) -> str:
-    import tensorflow_data_validation as tfdv
+def _load_stats(path: Path):
+    """A TFDV ``DatasetFeatureStatisticsList`` read with its protobuf class (no TensorFlow)."""
+    from tensorflow_metadata.proto.v0 import statistics_pb2
 
+    stats = statistics_pb2.DatasetFeatureStatisticsList()
+    stats.ParseFromString(path.read_bytes())
+    return stats
+
+
+def _stats_files(uri: str) -> list[tuple[str, Path]]:
+    """(split, FeatureStats.pb) of a statistics artifact (Transform's pre/post-transform
+    statistics have no split folders: their split is ''), in split order."""
+    root = Path(uri)
+    found = [(d.name[6:], d / "FeatureStats.pb") for d in sorted(root.glob("Split-*"))]
+    if (root / "FeatureStats.pb").is_file():
+        found.insert(0, ("", root / "FeatureStats.pb"))
+    return [(split, f) for split, f in found if f.is_file()]
+
+
+def _statistics_html(uri: str) -> str:
     parts = []
-    for split_dir in sorted(Path(uri).glob("Split-*")):
-        stats = tfdv.load_stats_binary(str(split_dir / "FeatureStats.pb"))
+    for split, path in _stats_files(uri):
+        stats = _load_stats(path)
         for dataset in stats.datasets:
             rows = []
             for f in dataset.features:
@@ -52,20 +69,21 @@ def _statistics_html(uri: str) -> str:
                     top = ", ".join(f"{v.value} ({int(v.frequency)})" for v in s.top_values[:5])
                     rows.append([name, "string", common.num_non_missing, common.num_missing, "", "", "", "",
                                  f"{s.unique} unique: {top}"])
-            parts.append(f"<h3>{html.escape(split_dir.name[6:])}: {dataset.num_examples} examples</h3>" + _table(
+            title = f"{split}: " if split else ""
+            parts.append(f"<h3>{html.escape(title)}{dataset.num_examples} examples</h3>" + _table(
                 ["feature", "type", "present", "missing", "mean", "std", "min", "max", "values"], rows))
     return "".join(parts)
 
 
 def _anomalies_html(store, artifact_id: int) -> str:
-    from tfx.types import standard_artifacts
-
-    from datalife.components.validation_gate.anomalies import read_anomalies
+    from datalife.components.validation_gate.anomalies import Anomaly, anomalies_from_proto
 
     [a] = store.get_artifacts_by_id([artifact_id])
-    art = standard_artifacts.ExampleAnomalies()
-    art.set_mlmd_artifact(a)
-    found = read_anomalies(art)
+    found: list[Anomaly] = []
+    for split_dir in sorted(Path(a.uri).glob("Split-*")):
+        path = split_dir / "SchemaDiff.pb"
+        if path.is_file():
+            found += anomalies_from_proto(split_dir.name[6:], path.read_bytes())
     if not found:
         return "<p class='ok'>No anomalies.</p>"
     return _table(["split", "feature", "kind", "description"], [[x.split, x.feature, x.kind, x.description]
