@@ -34,7 +34,10 @@ def _load(config_path: Path, engine=None, job_endpoint=None, environment_config=
     """The config with the command line's Beam engine choice applied (and validated)."""
     from datalife.pipeline.config import load_config, with_engine
 
+    from datalife.pipeline.checks import check_config
+
     cfg = load_config(config_path)
+    check_config(cfg)  # each component's pre-run check (pipeline/checks.py)
     if engine or job_endpoint or environment_config:
         cfg = with_engine(cfg, engine, job_endpoint=job_endpoint, environment_config=environment_config)
     return cfg
