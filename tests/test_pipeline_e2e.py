@@ -174,7 +174,7 @@ def test_run_report_renders_in_headless_chromium(demo_run, tmp_path):
     for heading in ("Run ", "Statistics (StatisticsGen)", "Anomalies (ExampleValidator)",
                     "Lineage of artifact", "No anomalies."):
         assert heading in dom
-    assert dom.count("<li><a href=") == sections
+    assert dom.count('<li><a href="#s') >= sections  # one entry per heading of a section
     assert "Uncaught" not in out.stderr and "CONSOLE" not in out.stderr
     assert dom.count("data:image/png;base64,") >= 1  # the lineage picture, inlined
 
@@ -208,6 +208,8 @@ _NO_TF_PROBE = """
 import sys, json
 from datalife.cli import main
 codes = [main(args) for args in json.loads(sys.argv[1])]
+import datalife
+codes.append(len(datalife.read(sys.argv[2], component="Transform", split="eval")))
 heavy = sorted(m for m in ("tensorflow", "tfx", "apache_beam", "tensorflow_data_validation", "snorkel", "torch")
                if m in sys.modules)
 print(json.dumps({"codes": codes, "heavy": heavy}))
@@ -224,10 +226,27 @@ def test_check_runs_lineage_report_and_convert_never_import_tensorflow(demo_run,
     commands = [["check", str(DEMO)], ["runs", root], ["lineage", root], ["report", root],
                 ["labels", "convert", str(REPO / "data/detection/coco/annotations.json"), str(tmp_path / "yolo"),
                  "--from", "coco", "--to", "yolo"]]
-    out = subprocess.run([sys.executable, "-c", _NO_TF_PROBE, json.dumps(commands)], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", _NO_TF_PROBE, json.dumps(commands), root], capture_output=True,
                          text=True, timeout=300, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result == {"codes": [0, 0, 0, 0, 0], "heavy": []}
+    eval_rows = len(_raw_split(demo_run[1], "eval"))
+    assert result == {"codes": [0, 0, 0, 0, 0, eval_rows], "heavy": []}
     assert "Transform: complete" in out.stdout and "upstream lineage of artifact" in out.stdout
     assert (cfg.root_dir / "report.html").is_file() and any((tmp_path / "yolo").iterdir())
+
+
+def test_datalife_read_gives_the_runs_examples_as_dataframes(demo_run):
+    import datalife
+
+    cfg, result = demo_run
+    csv = pd.read_csv(CSV)
+    raw = pd.concat([datalife.read(cfg.root_dir, component="csv_example_gen", split=s) for s in ("train", "eval")])
+    assert sorted(raw["age"]) == sorted(csv["age"]) and raw["income"].isna().sum() == csv["income"].isna().sum()
+    latest = datalife.read(cfg.root_dir)  # the latest run (maybe the cached one), the last Examples output
+    assert latest.attrs["component"] == "Transform" and latest.attrs["output"] == "transformed_examples"
+    assert len(latest) == len(_raw_split(result, "train")) and abs(latest["age"].mean()) < 1e-5
+    with pytest.raises(LookupError, match=r"no split 'test'; the splits are: eval, train"):
+        datalife.read(cfg.root_dir, split="test")
+    with pytest.raises(LookupError, match=r"the components with Examples are: CsvExampleGen, Transform"):
+        datalife.read(cfg.root_dir, component="Trainer")
