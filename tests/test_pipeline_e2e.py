@@ -1,6 +1,8 @@
 """End to end: the demo pipeline on the LocalDagRunner, checked against NumPy/pandas
 computed independently from the raw CSV, MLMD lineage walked through events, and a
 fully cached second run."""
+import os
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -177,6 +179,16 @@ def test_run_report_renders_in_headless_chromium(demo_run, tmp_path):
     assert dom.count('<li><a href="#s') >= sections  # one entry per heading of a section
     assert "Uncaught" not in out.stderr and "CONSOLE" not in out.stderr
     assert dom.count("data:image/png;base64,") >= 1  # the lineage picture, inlined
+    # every picture loaded with a size: one histogram / top-values chart per feature and split, the lineage
+    pictures = int(re.search(r'data-pictures="(\d+)"', dom).group(1))
+    assert pictures >= 1 + 7 * 2 and 'data-broken-pictures="0"' in dom
+    # a screenshot for CI (DATALIFE_ARTIFACTS: the folder CI keeps; else the test's tmp folder)
+    shots = Path(os.environ.get("DATALIFE_ARTIFACTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / "run_report.png"
+    subprocess.run([browser, *flags, "--window-size=1200,4000", f"--screenshot={shot}", page.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.is_file() and shot.stat().st_size > 10_000 and shot.read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize("name,order", [
