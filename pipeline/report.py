@@ -260,7 +260,9 @@ def write_run_report(target, out: Path | None = None, run_id: str | None = None)
         store = mlmd.open_store(mlmd.connection_config(target, readonly=True))
     run = mlmd.run_context(store, run_id) if run_id else mlmd.latest_run(store, pipeline)
     if run is None:
-        raise LookupError(f"{run_dir}: the metadata store holds no run" + (f" {run_id!r}" if run_id else ""))
+        runs = [r.name for r in mlmd.pipeline_runs(store, pipeline)]
+        raise LookupError(f"{run_dir}: the metadata store holds no run" + (f" {run_id!r}; the runs are: "
+                                                                          f"{', '.join(runs) or 'none'}" if run_id else ""))
     executions = mlmd.run_executions(store, run)
     sections = [f"<section><h2>Run {html.escape(run.name)}</h2>"
                 + _table(["component", "state", "execution"], [[e.component, e.state, e.id] for e in executions])
