@@ -174,7 +174,7 @@ def test_run_report_renders_in_headless_chromium(demo_run, tmp_path):
     sections = dom.count("<section")
     assert sections >= 4 and f'data-rendered="{sections}"' in dom, out.stderr[-2000:]  # the script ran
     for heading in ("Run ", "Statistics (StatisticsGen)", "Anomalies (ExampleValidator)",
-                    "Lineage of artifact", "No anomalies."):
+                    "Lineage of Transform.transformed_examples", "No anomalies."):
         assert heading in dom
     assert dom.count('<li><a href="#s') >= sections  # one entry per heading of a section
     assert "Uncaught" not in out.stderr and "CONSOLE" not in out.stderr
