@@ -36,7 +36,10 @@ def _load(config_path: Path, engine=None, job_endpoint=None, environment_config=
     """The config with the command line's Beam engine choice applied (and validated)."""
     from datalife.pipeline.config import load_config, with_engine
 
+    from datalife.pipeline.checks import check_config
+
     cfg = load_config(config_path)
+    check_config(cfg)  # each component's pre-run check (pipeline/checks.py)
     if engine or job_endpoint or environment_config:
         cfg = with_engine(cfg, engine, job_endpoint=job_endpoint, environment_config=environment_config)
     return cfg
@@ -129,32 +132,39 @@ def _add_engine_options(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from datalife import __version__
+
     parser = argparse.ArgumentParser(prog="datalife", description="The ML data lifecycle as a TFX pipeline.")
+    parser.add_argument("--version", action="version", version=f"datalife {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show TensorFlow's and the libraries' log lines and warnings (hidden by default)")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a pipeline config")
-    run.add_argument("config", type=Path)
+    run.add_argument("config", type=Path, help="the pipeline's YAML config (checked first, as `datalife check`)")
     _add_engine_options(run)
     demo = sub.add_parser("demo", help="run the bundled demo pipeline(s) on data/")
     demo.add_argument("which", nargs="*", help=f"which demos (default all): {', '.join(DEMOS)}")
     _add_engine_options(demo)
     check = sub.add_parser("check", help="validate a config (and its feature names) without running it")
-    check.add_argument("config", type=Path)
+    check.add_argument("config", type=Path, help="the pipeline's YAML config: keys, values, input files and "
+                       "columns, split and feature names each component uses (no TensorFlow; nothing runs)")
     check.add_argument("--engine", choices=ENGINES, help="also check the settings of this Beam engine")
     comp = sub.add_parser("compile", help="compile a config for an orchestrator")
-    comp.add_argument("target", choices=["kubeflow", "airflow"])
-    comp.add_argument("config", type=Path)
-    comp.add_argument("-o", "--output", type=Path, required=True)
+    comp.add_argument("target", choices=["kubeflow", "airflow"], help="the orchestrator")
+    comp.add_argument("config", type=Path, help="the pipeline's YAML config")
+    comp.add_argument("-o", "--output", type=Path, required=True, help="the compiled pipeline (JSON or DAG file)")
     comp.add_argument("--image", default="datalife:latest", help="container image with datalife installed")
     comp.add_argument("--pipeline-root", default=None, help="e.g. gs://bucket/datalife (default: the config's root)")
     target = "the pipeline's root folder (holding metadata.sqlite) or its config (any store, e.g. MySQL)"
     lin = sub.add_parser("lineage", help="print the upstream lineage of an artifact from MLMD")
     lin.add_argument("run_dir", type=Path, help=target)
     lin.add_argument("artifact", nargs="?", type=int, help="artifact id (default: the latest run's final output)")
-    lin.add_argument("--format", choices=["text", "dot", "png"], default="text")
+    lin.add_argument("--format", choices=["text", "dot", "png"], default="text",
+                     help="text: executions, parameters and artifacts; dot: Graphviz; png: a picture")
     lin.add_argument("-o", "--output", type=Path, help="with --format png: the picture's path (default lineage.png)")
     rep = sub.add_parser("report", help="write one self-contained HTML page for the latest run")
     rep.add_argument("run_dir", type=Path, help=target)
-    rep.add_argument("--run", help="the run id (default: the latest run)")
+    rep.add_argument("--run", help="the run id, as `datalife runs` lists them (default: the latest run)")
     runs = sub.add_parser("runs", help="list the runs in a metadata store, their executions and states")
     runs.add_argument("run_dir", type=Path, help=target)
     labels = sub.add_parser("labels", help="annotation tools outside TFX")
@@ -203,6 +213,11 @@ def _lineage(args) -> int:
 
     store, pipeline, _ = _target(args.run_dir)
     artifact = args.artifact if args.artifact is not None else final_artifact(store, pipeline)
+    if not store.get_artifacts_by_id([artifact]):
+        ids = sorted(a.id for a in store.get_artifacts())
+        raise LookupError(f"{args.run_dir}: no artifact {artifact}; the store holds artifacts "
+                          + (f"{ids[0]}..{ids[-1]}; `datalife lineage {args.run_dir}` shows the latest run's final output"
+                             if ids else "none"))
     if args.format == "png":
         from datalife.pipeline.report import lineage_png
 
@@ -223,8 +238,9 @@ def _quiet() -> None:
 
 
 def main(argv=None) -> int:
-    _quiet()
     args = build_parser().parse_args(argv)
+    if not args.verbose:
+        _quiet()
     try:
         if args.command == "run":
             return _run(args.config, args.runner, **_engine_options(args))

@@ -11,15 +11,13 @@ from typing import Literal, Optional, Sequence
 
 import numpy as np
 from pydantic import Field, model_validator
-from snorkel.labeling import LFAnalysis
-from snorkel.labeling.model import LabelModel, MajorityLabelVoter
 
 from datalife.common.strict import FrozenModel, seed_or_default
-from datalife.labeling.lfs import ABSTAIN
 
 __all__ = ["LabelModelSpec", "fit_label_model", "lf_table", "accuracy", "majority_vote", "probs_to_labels"]
 
 TIE_TOLERANCE = 1e-5
+ABSTAIN = -1  # Snorkel's abstain vote, as labeling.lfs.ABSTAIN (not imported: lfs imports Snorkel)
 
 
 class LabelModelSpec(FrozenModel):
@@ -45,7 +43,9 @@ class LabelModelSpec(FrozenModel):
         return self
 
 
-def fit_label_model(L: np.ndarray, spec: LabelModelSpec) -> LabelModel:
+def fit_label_model(L: np.ndarray, spec: LabelModelSpec) -> "LabelModel":  # noqa: F821 (snorkel.labeling.model.LabelModel)
+    from snorkel.labeling.model import LabelModel  # Snorkel (and torch) only when fitting: `datalife check` stays fast
+
     if L.ndim != 2 or L.shape[0] == 0:
         raise ValueError(f"the label matrix to fit is empty or not 2-D: shape {L.shape}")
     if L.shape[1] < 3:
@@ -78,6 +78,8 @@ def probs_to_labels(probs: np.ndarray, keys: Sequence[str], tie_break: str) -> n
 
 
 def majority_vote(L: np.ndarray, spec: LabelModelSpec, keys: Sequence[str]) -> np.ndarray:
+    from snorkel.labeling.model import MajorityLabelVoter
+
     probs = MajorityLabelVoter(cardinality=spec.cardinality, verbose=False).predict_proba(L)
     return probs_to_labels(probs, keys, spec.tie_break)
 
@@ -92,6 +94,8 @@ def lf_table(L: np.ndarray, names: Sequence[str], Y: Optional[np.ndarray] = None
              weights: Optional[np.ndarray] = None) -> list[dict]:
     """Per LF: polarity, coverage, overlaps, conflicts (Snorkel's LFAnalysis), and with
     gold labels ``Y`` its empirical accuracy; with ``weights`` the label model's weight."""
+    from snorkel.labeling import LFAnalysis
+
     analysis = LFAnalysis(L)
     polarity = analysis.lf_polarities()
     cover, overlap, conflict = analysis.lf_coverages(), analysis.lf_overlaps(), analysis.lf_conflicts()

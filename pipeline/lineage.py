@@ -7,7 +7,7 @@ from typing import Optional
 
 from datalife.pipeline import mlmd
 
-__all__ = ["final_artifact", "lineage_text", "lineage_dot", "runs_text"]
+__all__ = ["final_artifact", "lineage_text", "lineage_dot", "runs_text", "failure_reason"]
 
 
 def final_artifact(store, pipeline: Optional[str] = None) -> int:
@@ -69,8 +69,29 @@ def runs_text(store, pipeline: Optional[str] = None) -> str:
         owner = sorted({names.get(e.id, "?") for e in executions})
         lines.append(f"run {run.name} ({', '.join(owner)}): {len(executions)} executions "
                      f"({', '.join(f'{s} {states.count(s)}' for s in sorted(set(states)))})")
-        lines += [f"  {e.component}: {e.state} (execution {e.id})" for e in executions]
+        lines += [f"  {e.component}: {e.state} (execution {e.id})" + (f": {failure_reason(store, e.id)}"
+                  if e.state == "failed" else "") for e in executions]
     return "\n".join(lines) or "no runs"
+
+
+def failure_reason(store, execution_id: int, limit: int = 300) -> str:
+    """Why an execution failed: the last line of TFX's recorded execution result (the
+    exception), or a pointer to the run log when TFX recorded none."""
+    import json
+
+    [execution] = store.get_executions_by_id([execution_id])
+    raw = execution.custom_properties.get("__execution_result__")
+    message = ""
+    if raw is not None and raw.string_value:
+        try:
+            message = json.loads(raw.string_value).get("resultMessage", "")
+        except ValueError:
+            message = raw.string_value
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return "no reason recorded (see run.log in the pipeline's root)"
+    text = lines[-1]
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def store_of(run_dir: Path, sqlite: Optional[Path] = None):

@@ -82,9 +82,13 @@ def test_stretch_duration_agrees_with_librosa():
     assert peak_hz(ours) == pytest.approx(peak_hz(theirs), abs=2)
 
 
-def test_spec_augment_zeroes_exactly_the_drawn_bands():
-    features = np.random.default_rng(1).normal(size=(49, 40)).astype(np.float32) + 5
-    spec = SpecAugment(freq_masks=2, max_freq_width=8, time_masks=2, max_time_width=10)
+@pytest.mark.parametrize("value", ["mean", 0.0])
+def test_spec_augment_masks_exactly_the_drawn_bands_with_the_mean_by_default(value):
+    features = np.random.default_rng(1).normal(size=(49, 40)).astype(np.float32) - 5  # log-mel-like, < 0
+    spec = SpecAugment(freq_masks=2, max_freq_width=8, time_masks=2, max_time_width=10,
+                       **({} if value == "mean" else {"value": value}))
+    fill = np.float32(features.astype(np.float64).mean()) if value == "mean" else np.float32(0)
+    assert value != "mean" or abs(fill - features.mean()) < 1e-4  # independent: NumPy's float32 mean
     for key in range(20):
         bands = draw_spec(spec, ExampleRandom(3, str(key)), 49, 40)
         out = apply_spec(spec, bands, features)
@@ -95,7 +99,7 @@ def test_spec_augment_zeroes_exactly_the_drawn_bands():
         for t0, w in bands[1]:
             assert 0 <= t0 and t0 + w <= 49 and w <= 10
             expected[t0:t0 + w, :] = True
-        np.testing.assert_array_equal(out == 0, expected)
+        np.testing.assert_array_equal(out == fill, expected)
         np.testing.assert_array_equal(out[~expected], features[~expected])
 
 

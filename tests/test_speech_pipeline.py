@@ -77,14 +77,25 @@ def test_train_is_augmented_and_log_mel_equals_the_numpy_core(demo):
         feats = np.float32(t["log_mel"]).reshape(49, 40)
         best = min(np.abs(feats - ref).max() for ref in by_label[t["label"][0]])
         assert best < 2e-3
-    # SpecAugment masked each train example in place: whole bands are exactly 0
+    # label ids in natural order (issue 19: TFT's frequency order reversed ties), the vocabulary file too
+    train = read_examples(result.output_uri("Transform", "transformed_examples"), "train")
+    labels = sorted({t["label"][0] for t in train})  # the vocabulary is analysed on train
+    assert all(t["label_id"][0] == labels.index(t["label"][0]) for t in train + transformed)
+    vocab = Path(result.output_uri("Transform", "transform_graph"), "transform_fn", "assets", "labels")
+    assert vocab.read_bytes().split() == labels
+    # SpecAugment masked each train example in place with the mean of its own log-mel
+    originals = [np.float32(r["log_mel"]) for r in train]
     spec = read_examples(result.output_uri("SpecAugmenter", "augmented_examples"), "train")
-    assert len(spec) == len(wave)
+    assert len(spec) == len(wave) == len(originals)
     masked = 0
     for r in spec:
-        f = np.float32(r["log_mel"]).reshape(49, 40)
-        zero_cols, zero_rows = (f == 0).all(axis=0).sum(), (f == 0).all(axis=1).sum()
-        masked += (zero_cols + zero_rows) > 0
+        flat = np.float32(r["log_mel"])
+        original = max(originals, key=lambda o: int((o == flat).sum()))  # the unmasked cells are unchanged
+        f, fill = flat.reshape(49, 40), np.float32(original.astype(np.float64).mean())
+        assert fill < -1  # a log-mel mean: far below the old fill 0
+        band_cols, band_rows = (f == fill).all(axis=0).sum(), (f == fill).all(axis=1).sum()
+        masked += (band_cols + band_rows) > 0
+        np.testing.assert_array_equal(f[f != fill], original.reshape(49, 40)[f != fill])
         assert b"spec_augment" in r["augment/ops"][0]
     assert masked > 0.7 * len(spec)  # a drawn band may have width 0
 

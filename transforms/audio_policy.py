@@ -100,14 +100,16 @@ AnyOp = Annotated[Union[tuple(WAVEFORM_OPS.values())], Field(discriminator="op")
 
 class SpecAugment(BaseModel):
     """Up to ``freq_masks`` bands of at most ``max_freq_width`` channels and
-    ``time_masks`` bands of at most ``max_time_width`` frames, set to ``value``."""
+    ``time_masks`` bands of at most ``max_time_width`` frames, set to ``value``: a
+    number, or ``mean`` (the default), the mean of the example's own feature map before
+    masking (a log-mel mean is far below 0; masking with 0 would add energy)."""
 
     model_config = ConfigDict(extra="forbid")
     freq_masks: int = Field(2, ge=0, le=10)
     max_freq_width: int = Field(8, ge=1)
     time_masks: int = Field(2, ge=0, le=10)
     max_time_width: int = Field(10, ge=1)
-    value: float = 0.0
+    value: Union[float, Literal["mean"]] = "mean"
     p: float = Field(1.0, ge=0, le=1)
 
 
@@ -146,7 +148,8 @@ def draw_spec(spec: SpecAugment, rand: ExampleRandom, frames: int, channels: int
 
 
 def apply_spec(spec: SpecAugment, bands, features: np.ndarray) -> np.ndarray:
-    return A.spec_mask(features, bands[0], bands[1], spec.value)
+    value = float(np.mean(features, dtype=np.float64)) if spec.value == "mean" else spec.value
+    return A.spec_mask(features, bands[0], bands[1], value)
 
 
 def describe(policy: AudioPolicy, drawn) -> str:

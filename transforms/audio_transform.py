@@ -11,7 +11,49 @@ imported when the function runs (Transform runs it), not when the module is impo
 """
 from __future__ import annotations
 
-__all__ = ["preprocessing_fn"]
+__all__ = ["preprocessing_fn", "natural_ranks", "natural_label_ids"]
+
+NUMBER = r"[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?"
+
+
+def natural_ranks(keys):
+    """The rank of each of the distinct strings ``keys`` in natural order: by value when
+    every key is a number ('2' before '10'), else by bytes (lexicographic). Graph ops
+    only (the keys are an analyzer's output)."""
+    import tensorflow as tf
+
+    def by_number():
+        return tf.argsort(tf.argsort(tf.strings.to_number(keys, tf.float64), stable=True), stable=True)
+
+    def by_bytes():  # rank_i = how many keys are smaller, comparing zero-padded bytes
+        width = tf.maximum(tf.reduce_max(tf.strings.length(keys)), 1)
+        codes = tf.cast(tf.io.decode_raw(keys, tf.uint8, fixed_length=width), tf.int32)
+        diff = codes[None, :, :] - codes[:, None, :]  # [i, j, :] = key_j - key_i
+        first = tf.argmax(tf.cast(diff != 0, tf.int32), axis=2, output_type=tf.int32)
+        sign = tf.gather(diff, first, axis=2, batch_dims=2)
+        return tf.reduce_sum(tf.cast(sign < 0, tf.int32), axis=1)
+
+    numeric = tf.reduce_all(tf.strings.regex_full_match(keys, NUMBER))
+    return tf.cond(tf.logical_and(tf.size(keys) > 0, numeric), by_number, by_bytes)
+
+
+def natural_label_ids(label, vocab_filename: str = "labels"):
+    """Label ids in natural order (-1 for a label the analysis never saw); the vocabulary
+    file ``vocab_filename`` is written in the same order (TFT orders by summed weight:
+    each label's rows weigh (n - rank) / count in total n - rank)."""
+    import tensorflow as tf
+    import tensorflow_transform as tft
+
+    keys, counts = tft.count_per_key(label)
+    ranks = natural_ranks(keys)
+    match = tf.equal(label[:, None], keys[None, :])
+    found = tf.reduce_any(match, axis=1)
+    where = tf.argmax(tf.cast(match, tf.int32), axis=1, output_type=tf.int32)
+    ids = tf.where(found, tf.gather(ranks, where), -1)
+    n = tf.cast(tf.size(keys), tf.float32)
+    weight = (n - tf.cast(tf.gather(ranks, where), tf.float32)) / tf.cast(tf.gather(counts, where), tf.float32)
+    tft.vocabulary(label, vocab_filename=vocab_filename, weights=tf.where(found, weight, 0.0))
+    return tf.cast(ids, tf.int64)
 
 
 def preprocessing_fn(inputs, custom_config):
@@ -40,6 +82,9 @@ def preprocessing_fn(inputs, custom_config):
     if isinstance(label, tf.SparseTensor):
         label = tf.sparse.to_dense(label, default_value=b"")
     label = tf.reshape(label, [-1])
-    out["label_id"] = tft.compute_and_apply_vocabulary(label, vocab_filename="labels")
+    if audio.label_order == "natural":
+        out["label_id"] = natural_label_ids(label, vocab_filename="labels")
+    else:
+        out["label_id"] = tft.compute_and_apply_vocabulary(label, vocab_filename="labels")
     out["label"] = label
     return out

@@ -100,6 +100,8 @@ class AudioFeaturesConfig(FeatureSpec):
     label: str = "label"
     features: list[Literal["spectrogram", "log_mel", "mfcc"]] = Field(default_factory=lambda: ["log_mel"],
                                                                        min_length=1)
+    # label ids: natural (numeric when every label is a number, else by bytes) or TFT's frequency order
+    label_order: Literal["natural", "frequency"] = "natural"
 
 
 class TransformConfig(StrictModel):

@@ -4,10 +4,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2
-from tfx.dsl.io import fileio
-from tfx.types import artifact_utils
 
-__all__ = ["Anomaly", "read_anomalies", "format_anomalies", "columns_missing_in_splits", "read_split_statistics"]
+__all__ = ["Anomaly", "read_anomalies", "anomalies_from_proto", "format_anomalies", "columns_missing_in_splits",
+           "read_split_statistics"]
 
 
 @dataclass(frozen=True)
@@ -21,23 +20,32 @@ class Anomaly:
         return asdict(self)
 
 
+def anomalies_from_proto(split: str, data: bytes) -> list[Anomaly]:
+    """The anomalies of one split's serialized ``SchemaDiff.pb`` (no TFX, no TensorFlow)."""
+    proto, found = anomalies_pb2.Anomalies(), []
+    proto.ParseFromString(data)
+    for feature, info in proto.anomaly_info.items():
+        for reason in info.reason:
+            kind = anomalies_pb2.AnomalyInfo.Type.Name(reason.type)
+            found.append(Anomaly(split, feature, kind, reason.description or reason.short_description))
+    for reason in proto.dataset_anomaly_info.reason:
+        kind = anomalies_pb2.AnomalyInfo.Type.Name(reason.type)
+        found.append(Anomaly(split, "<dataset>", kind, reason.description or reason.short_description))
+    return found
+
+
 def read_anomalies(artifact) -> list[Anomaly]:
     """Every anomaly of every split of an ExampleAnomalies artifact, sorted."""
+    from tfx.dsl.io import fileio
+    from tfx.types import artifact_utils
+
     found = []
     for split in artifact_utils.decode_split_names(artifact.split_names):
         path = f"{artifact_utils.get_split_uri([artifact], split)}/SchemaDiff.pb"
         if not fileio.exists(path):
             continue
-        proto = anomalies_pb2.Anomalies()
         with fileio.open(path, "rb") as f:
-            proto.ParseFromString(f.read())
-        for feature, info in proto.anomaly_info.items():
-            for reason in info.reason:
-                kind = anomalies_pb2.AnomalyInfo.Type.Name(reason.type)
-                found.append(Anomaly(split, feature, kind, reason.description or reason.short_description))
-        for reason in proto.dataset_anomaly_info.reason:
-            kind = anomalies_pb2.AnomalyInfo.Type.Name(reason.type)
-            found.append(Anomaly(split, "<dataset>", kind, reason.description or reason.short_description))
+            found += anomalies_from_proto(split, f.read())
     return sorted(found, key=lambda a: (a.split, a.feature, a.kind))
 
 
@@ -92,6 +100,7 @@ def columns_missing_in_splits(statistics: dict, schema) -> list[Anomaly]:
 def read_split_statistics(artifact) -> dict:
     """{split: DatasetFeatureStatistics} of an ExampleStatistics artifact."""
     from tfx.components.statistics_gen import stats_artifact_utils
+    from tfx.types import artifact_utils
 
     return {split: stats_artifact_utils.load_statistics(artifact, split).proto().datasets[0]
             for split in artifact_utils.decode_split_names(artifact.split_names)}
