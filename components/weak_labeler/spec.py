@@ -74,7 +74,7 @@ class WeakLabelerConfig(StrictModel):
         return self.label_model.cardinality
 
     @property
-    def seed(self) -> int:
+    def resolved_seed(self) -> int:
         return seed_or_default(self.label_model.seed)
 
     def names(self) -> list[str]:
@@ -86,12 +86,12 @@ class WeakLabelerConfig(StrictModel):
         lm = {opt: getattr(self.label_model, key) for key, opt in _LM_OPTIONS.items()
               if getattr(self.label_model, key) is not None}
         return AggregateSpec(aggregator=self.aggregator, candidates=tuple(self.candidates), score_on=self.score_on,
-                             folds=self.folds, seed=self.seed, options={"label_model": lm} if lm else {})
+                             folds=self.folds, seed=self.resolved_seed, options={"label_model": lm} if lm else {})
 
     def end_model_spec(self) -> Optional[EndModelSpec]:
         if self.end_model is None:
             return None
-        return EndModelSpec(**{"seed": self.seed, **_tuples(self.end_model)})
+        return EndModelSpec(**{"seed": self.resolved_seed, **_tuples(self.end_model)})
 
 
 def _tuples(d: dict) -> dict:
