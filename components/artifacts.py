@@ -5,7 +5,9 @@ __all__ = ["LabelMatrix", "ComponentReport", "LabelingBatch", "GoldLabels"]
 
 
 class LabelMatrix(Artifact):
-    """``label_matrix.npz``: L [rows, LFs] (-1 = abstain), keys, splits, LF names."""
+    """``vote_patterns.npz``: per split the distinct LF vote patterns (-1 = abstain) and
+    their counts (gold on the dev split), LF and class names; each example's own votes
+    are its ``lf_votes`` feature."""
 
     TYPE_NAME = "datalife.LabelMatrix"
 

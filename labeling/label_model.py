@@ -24,12 +24,14 @@ class LabelModelSpec(FrozenModel):
     """Snorkel's LabelModel and how its probabilities become labels, declared once: the
     weak labeler's config embeds it as ``label_model`` and the report shows it as it is.
     ``seed`` None means the pipeline's seed (:data:`~datalife.common.strict.DEFAULT_SEED`
-    outside a pipeline)."""
+    outside a pipeline). ``epochs``, ``lr``, ``l2`` None: the weak labeler's label-model
+    candidate keeps its own defaults (``aggregators.SnorkelLabelModel``); the whole-matrix
+    ``fit_label_model`` uses Snorkel's (500, 0.01, 0)."""
 
     cardinality: int = Field(2, ge=2)
-    epochs: int = Field(500, ge=1)
-    lr: float = Field(0.01, gt=0)
-    l2: float = Field(0.0, ge=0)
+    epochs: Optional[int] = Field(None, ge=1)
+    lr: Optional[float] = Field(None, gt=0)
+    l2: Optional[float] = Field(None, ge=0)
     class_balance: Optional[tuple[float, ...]] = None
     tie_break: Literal["abstain", "random"] = "random"  # Snorkel's tie_break_policy, per example key
     seed: Optional[int] = None
@@ -54,7 +56,8 @@ def fit_label_model(L: np.ndarray, spec: LabelModelSpec) -> "LabelModel":  # noq
         raise ValueError(f"a labeling function voted {int(L.max())}, outside 0..{spec.cardinality - 1} "
                          f"(cardinality {spec.cardinality})")
     model = LabelModel(cardinality=spec.cardinality, verbose=False)
-    model.fit(L, n_epochs=spec.epochs, lr=spec.lr, l2=spec.l2, seed=seed_or_default(spec.seed), progress_bar=False,
+    model.fit(L, n_epochs=500 if spec.epochs is None else spec.epochs, lr=0.01 if spec.lr is None else spec.lr,
+              l2=0.0 if spec.l2 is None else spec.l2, seed=seed_or_default(spec.seed), progress_bar=False,
               class_balance=list(spec.class_balance) if spec.class_balance else None)
     return model
 

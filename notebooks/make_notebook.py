@@ -31,11 +31,11 @@ print(list(components))"""),
     ("code", """context.run(components["CsvExampleGen"], beam_pipeline_args=cfg.beam.args())
 examples = components["CsvExampleGen"].outputs["examples"]
 context.show(examples)"""),
-    ("markdown", "## WeakLabeler: labeling functions, label model, probabilistic labels"),
+    ("markdown", "## WeakLabeler: labeling functions, the aggregator chosen on the dev split, labels for every example"),
     ("code", """context.run(components["WeakLabeler"], beam_pipeline_args=cfg.beam.args())
 report_uri = components["WeakLabeler"].outputs["report"].get()[0].uri
 report = json.loads((Path(report_uri) / "report.json").read_text())
-print(json.dumps({"dev": {k: report["dev"][k] for k in ("rows", "label_model_accuracy", "majority_vote_accuracy")}}))
+print(json.dumps({"dev": {k: report["dev"][k] for k in ("rows", "accuracy")}, "chosen": report["chosen"]}))
 display(HTML((Path(report_uri) / "report.html").read_text()))"""),
     ("markdown", "## StatisticsGen (TFDV's visualisation)"),
     ("code", """context.run(components["StatisticsGen"], beam_pipeline_args=cfg.beam.args())

@@ -101,8 +101,11 @@ def stages_before_validation(cfg: PipelineConfig, examples) -> tuple[list, objec
         from datalife.components.weak_labeler.component import WeakLabeler
         from datalife.labeling.lf_loader import module_sha256
 
-        spec = c.weak_labeler
-        spec = spec.model_copy(update={"label_model": _seeded(spec.label_model, cfg.seed)})
+        from datalife.components.weak_labeler.checks import resolve_lf_module
+
+        spec = c.weak_labeler  # a .py file path is read from the config's folder
+        spec = spec.model_copy(update={"label_model": _seeded(spec.label_model, cfg.seed),
+                                       "lf_module": resolve_lf_module(spec.lf_module, cfg.resolve)})
         stage = WeakLabeler(
             examples=examples,
             config=spec.model_dump_json(),

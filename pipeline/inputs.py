@@ -77,6 +77,12 @@ def check_features(cfg: PipelineConfig) -> None:
         dotted = ".".join(str(p) for p in path)
         problems.append(f"{prefix}: {dotted}: unknown feature {name!r}; the input has: {', '.join(columns)}")
 
+    if cfg.components.weak_labeler is not None:  # the LF module loads; its fields and splits exist
+        from datalife.components.weak_labeler.checks import config_problems
+
+        splits = list(gen.input_splits) if gen.input_splits else list(gen.splits)
+        problems += config_problems(cfg.components.weak_labeler, columns, splits, where, cfg._lines, cfg.resolve)
+
     base = ("components", "example_gen")
     named = [(("split_key",), gen.split_key)] + [(("column_types", k), k) for k in gen.column_types]
     for path, name in named:  # the Arrow ExampleGen's own column references
