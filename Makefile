@@ -10,6 +10,9 @@ UV_VER    := 0.13.9
 FIND_LINKS = $(shell $(PY) -m pip config get global.find-links 2>/dev/null)
 UV         = $(BIN)/uv pip install --python $(BIN)/python --no-deps $(if $(FIND_LINKS),--find-links $(FIND_LINKS))
 PYTEST_ARGS ?=
+# `make test` runs test modules in two processes (pytest-xdist; a module's tests stay in one
+# process, so its shared pipeline run happens once). PYTEST_WORKERS=0 runs them in one.
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test test-cluster venv lock bench clean-runs
 
@@ -31,7 +34,7 @@ demo: $(STAMP)
 
 # pytest's exit code 5 ("no tests collected") is passed through as 5 so .ci/run can name it.
 test: $(STAMP)
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
 # The longer beyond-one-process tests (CI runs them after `make test`): every demo on
