@@ -119,6 +119,21 @@ def _audio_augmenter(cfg: PipelineConfig, stage: str, examples):
     return node if stage == "waveform" else node.with_id("SpecAugmenter")
 
 
+def drift_baseline(cfg: PipelineConfig):
+    """The Examples the gate compares with (``example_validator.drift.baseline``: a previous
+    span's or serving data's Examples artifact folder), imported so lineage shows it."""
+    drift = cfg.components.example_validator.drift
+    if drift is None:
+        return None
+    import json
+    from pathlib import Path
+
+    uri = _location(cfg, drift.baseline)
+    splits = sorted(p.name[6:] for p in Path(uri).glob("Split-*")) if "://" not in uri else [drift.split]
+    return tfx.dsl.Importer(source_uri=uri, artifact_type=tfx.types.standard_artifacts.Examples,
+                            properties={"split_names": json.dumps(splits)}).with_id("BaselineExamples")
+
+
 def build_components(cfg: PipelineConfig) -> list:
     c = cfg.components
     gen = _source(cfg)
@@ -133,12 +148,16 @@ def build_components(cfg: PipelineConfig) -> list:
     validator = tfx.components.ExampleValidator(
         statistics=stats.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
+    baseline, drift = drift_baseline(cfg), c.example_validator.drift
     gate = ValidationGate(
         anomalies=validator.outputs["anomalies"],
         schema=schema_gen.outputs["schema"],
         on_anomalies=c.example_validator.on_anomalies,
+        **({} if drift is None else {"drift": drift.model_dump_json(), "examples": examples,
+                                     "statistics": stats.outputs["statistics"],
+                                     "baseline_examples": baseline.outputs["result"]}),
     )
-    components = [gen, *stages, stats, schema_gen, validator, gate]
+    components = [gen, *stages, stats, schema_gen, validator, *([baseline] if baseline else []), gate]
     audio_aug = c.audio_augmenter
     if audio_aug is not None and audio_aug.ops:  # waveform ops, on validated examples, before Transform
         wave = _audio_augmenter(cfg, "waveform", examples)

@@ -26,6 +26,7 @@ from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
+from datalife.components.validation_gate.spec import DriftConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
 from datalife.pipeline.engines import ENGINE_HINTS, DataflowEngine, FlinkEngine, PortableEngine, SparkEngine
 from datalife.transforms.audio_features import FeatureSpec
@@ -99,6 +100,7 @@ class SchemaGenConfig(StrictModel):
 
 class ExampleValidatorConfig(StrictModel):
     on_anomalies: Literal["fail", "warn"] = "fail"
+    drift: Optional[DriftConfig] = None  # drift from a previous span / skew from serving data, in the gate
 
 
 class ComponentsConfig(StrictModel):

@@ -36,6 +36,7 @@ __all__ = [
     "js_divergence",
     "ks_test",
     "shared_histograms",
+    "present_values",
     "compare_frames",
     "RESULT_COLUMNS",
 ]
@@ -119,7 +120,7 @@ def ks_test(baseline: np.ndarray, current: np.ndarray) -> tuple[float, float]:
     return float(result.statistic), float(result.pvalue)
 
 
-def _scalars(series) -> list:
+def present_values(series) -> list:
     """Present values of a column; a multi-valued cell contributes each of its values."""
     out = []
     for v in series.tolist():
@@ -148,7 +149,7 @@ def compare_frames(baseline, current, spec: Optional[DriftSpec] = None, features
     for name in names:
         if name in spec.ignore:
             continue
-        a, b = _scalars(baseline[name]), _scalars(current[name])
+        a, b = present_values(baseline[name]), present_values(current[name])
         th = spec.thresholds(name)
         n = (len(a), len(b))
         if _is_numeric(a + b):
