@@ -47,6 +47,8 @@ def example_gen(cfg: PipelineConfig):
 
         schema = cfg.components.schema_gen.schema_file
         spec = gen.arrow_config(schema_file=str(cfg.resolve(schema)) if schema else None)
+        if gen.spans is not None:
+            spec, io["input_config"], io["range_config"] = span_inputs(base, gen.spans, spec)
         # the node keeps TFX's name for CSV, so runs, lineage and notebooks read the same either way
         node_id = "CsvExampleGen" if gen.format == "csv" else "JsonlExampleGen"
         return ArrowExampleGen(input_base=base, config=spec.model_dump_json(), **io).with_id(node_id)
@@ -59,6 +61,26 @@ def example_gen(cfg: PipelineConfig):
         **io,
         custom_executor_spec=executor_spec.BeamExecutorSpec(parquet_executor.Executor),
     ).with_id("ParquetExampleGen")
+
+
+def span_inputs(base: str, spans, spec):
+    """The spans to read (chosen now, complete ones only, with their content hashes), the
+    input config of their pattern and the range config of the newest (TFX's driver records
+    its span and version)."""
+    import os
+
+    from tfx.proto import range_config_pb2
+
+    from datalife.components.arrow_example_gen.spans import content_sha256, find_spans, select_spans
+
+    chosen = select_spans(find_spans(base, spans), spans)
+    records = [{"span": int(r.span), "version": None if r.version is None or r.version != r.version else int(r.version),
+                "sha256": content_sha256(r.files), "files": [os.path.relpath(f, base) for f in sorted(r.files)]}
+               for r in chosen.itertuples()]
+    newest = records[-1]["span"]
+    ranges = range_config_pb2.RangeConfig(static_range=range_config_pb2.StaticRange(
+        start_span_number=newest, end_span_number=newest))
+    return spec.model_copy(update={"spans": records}), _input_config({"single_split": spans.pattern}), ranges
 
 
 def _seeded(spec, seed: int):

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_valid
 
 from datalife.common.strict import DEFAULT_SEED, HashSplits, StrictModel, default_splits
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
+from datalife.components.arrow_example_gen.spans import SpanConfig
 from datalife.components.arrow_example_gen.spec import ReadOptions
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.image_augmenter.spec import AugmenterConfig
@@ -66,9 +67,13 @@ class ExampleGenConfig(ReadOptions):
     splits: HashSplits = Field(default_factory=default_splits)
     input_splits: Optional[dict[str, str]] = None
     split_key: Optional[str] = None  # hash this column instead of the whole row (TFX's partition_feature_name)
+    spans: Optional[SpanConfig] = None  # {SPAN} / {VERSION} / {YYYY}{MM}{DD} pattern: latest, given or last K spans
 
     @model_validator(mode="after")
     def _splits(self):
+        if self.spans is not None and (self.input_splits or self.engine != "arrow" or self.format not in ("csv", "jsonl")):
+            raise ValueError("'spans' are read by the Arrow ExampleGen (format csv or jsonl, engine arrow) "
+                             "into hash 'splits', not with 'input_splits'")
         if self.input_splits is not None and not self.input_splits:
             raise ValueError("'input_splits' maps split names to file patterns; it is empty")
         if self.split_key is not None and self.input_splits:

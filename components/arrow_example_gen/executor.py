@@ -34,7 +34,7 @@ from datalife.components.arrow_example_gen.shards import GzipShard
 from datalife.components.arrow_example_gen.spec import ArrowExampleGenConfig
 from datalife.components.arrow_example_gen.splits import HashSplit
 
-__all__ = ["Executor", "CONFIG_KEY", "REPORT_KEY", "list_inputs", "column_plan", "schema_kinds", "split_rule"]
+__all__ = ["Executor", "CONFIG_KEY", "REPORT_KEY", "list_inputs", "span_inputs", "column_plan", "schema_kinds", "split_rule"]
 
 CONFIG_KEY, REPORT_KEY = "config", "report"
 _SCHEMA_KINDS = {1: Kind.STRING, 2: Kind.INT, 3: Kind.FLOAT}  # schema_pb2.BYTES / INT / FLOAT
@@ -51,6 +51,34 @@ def list_inputs(input_base: str, input_config: example_gen_pb2.Input, hashed: bo
             raise RuntimeError(f"Split pattern {pattern} does not match any files.")
         for path in paths:
             out.append((len(out), path, os.path.relpath(path, input_base), None if hashed else split.name))
+    return out
+
+
+def span_inputs(input_base: str, spans: list[dict], examples) -> list[tuple]:
+    """The files of the spans chosen at build time (``config.spans``), checked against their
+    content hashes; the output records them (custom properties ``spans``, ``content_sha256``)
+    and carries the newest span's number and version."""
+    import json
+
+    from datalife.components.arrow_example_gen.spans import SpanError, content_sha256
+
+    out = []
+    for s in spans:
+        paths = [os.path.join(input_base, f) for f in s["files"]]
+        now = content_sha256(paths)
+        if now != s["sha256"]:
+            raise SpanError(f"span {s['span']} version {s['version']} changed since the pipeline was built "
+                            f"(sha256 {s['sha256'][:12]} -> {now[:12]}): build it again")
+        out.extend((len(out) + i, p, f, None) for i, (p, f) in enumerate(zip(paths, s["files"])))
+    out = [(i, p, f, split) for i, (_, p, f, split) in enumerate(out)]
+    newest = spans[-1]
+    examples.span = int(newest["span"])
+    if newest["version"] is not None:
+        examples.version = int(newest["version"])
+    examples.set_string_custom_property("spans", json.dumps([{k: s[k] for k in ("span", "version", "sha256")}
+                                                             for s in spans]))
+    examples.set_string_custom_property("content_sha256", spans[0]["sha256"] if len(spans) == 1 else
+                                        content_sha256([p for _, p, _, _ in out]))
     return out
 
 
@@ -175,7 +203,8 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
         rule = split_rule(output_config)
         key = getattr(rule, "key", None)
-        files = list_inputs(exec_properties[standard_component_specs.INPUT_BASE_KEY], input_config, rule is not None)
+        base = exec_properties[standard_component_specs.INPUT_BASE_KEY]
+        files = span_inputs(base, cfg.spans, examples) if cfg.spans else list_inputs(base, input_config, rule is not None)
         base_plan = column_plan(files, cfg).to_json()
         cfg_json = cfg.model_dump(mode="json")
         config_json = cfg.model_dump_json()

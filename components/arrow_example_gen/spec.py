@@ -60,6 +60,9 @@ class ArrowExampleGenConfig(ReadOptions):
     format: Literal["csv", "jsonl"] = "csv"
     schema_file: Optional[str] = None  # a curated schema.pbtxt: its INT / FLOAT / BYTES types are used
     schema_sha256: Optional[str] = None  # of schema_file, so that an edited schema is not served from cache
+    # the spans chosen when the pipeline was built (spans.select_spans): {span, version, sha256, files};
+    # their content hashes are in this parameter, so a re-written span is never served from the cache
+    spans: list[dict] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _schema_hash(self):
