@@ -121,3 +121,29 @@ def test_build_records_spans_and_the_executor_refuses_a_changed_one(spans):
         executor_inputs(str(spans), spec.spans, standard_artifacts.Examples())
     again, _, _ = span_inputs(str(spans), cfg, ArrowExampleGenConfig())
     assert again.spans[1]["sha256"] != spec.spans[1]["sha256"]  # a new cache key: not served from the cache
+
+
+def test_span_history_flags_a_span_rewritten_under_the_same_number():
+    from ml_metadata import metadata_store
+    from ml_metadata.proto import metadata_store_pb2
+
+    from datalife.pipeline.spans import format_rewritten, span_history
+
+    config = metadata_store_pb2.ConnectionConfig()
+    config.fake_database.SetInParent()
+    store = metadata_store.MetadataStore(config)
+    type_id = store.put_artifact_type(metadata_store_pb2.ArtifactType(name="Examples"))
+
+    def put(uri, spans):
+        a = metadata_store_pb2.Artifact(type_id=type_id, uri=uri)
+        a.custom_properties["spans"].string_value = json.dumps(spans)
+        return store.put_artifacts([a])[0]
+
+    put("run1", [{"span": 1, "version": None, "sha256": "a" * 64}])
+    put("run2", [{"span": 1, "version": None, "sha256": "a" * 64}, {"span": 2, "version": None, "sha256": "b" * 64}])
+    last = put("run3", [{"span": 2, "version": None, "sha256": "c" * 64}])
+    history = span_history(store)
+    assert list(zip(history.uri, history.span, history.rewritten)) == [
+        ("run1", 1, False), ("run2", 1, False), ("run2", 2, False), ("run3", 2, True)]
+    assert format_rewritten(history) == (f"span 2 version None was re-written: artifact {last} read sha256 "
+                                         f"cccccccccccc, an earlier one bbbbbbbbbbbb")
