@@ -73,3 +73,24 @@ def test_bad_thresholds_are_refused():
         Thresholds(ks_pvalue=0)
     with pytest.raises(ValueError, match="extra"):
         DriftSpec(defaults={})
+
+
+def test_beijing_yearly_spans_drift_and_an_identical_span_shows_none():
+    from conftest import shared_dataset
+
+    from datalife.transforms.drift import drift_by_span
+
+    data = pd.read_csv(shared_dataset("beijing_pm25") / "PRSA_data_2010.1.1-2014.12.31.csv")
+    winter = data[data.month.isin([1, 2])]  # the same season each year: what moves is the year
+    frames = {y: winter[winter.year == y][["pm2.5", "TEMP", "cbwd"]] for y in (2010, 2011, 2012, 2013, 2014)}
+    frames[2015] = frames[2014].copy()  # a span identical to the previous one
+    table = drift_by_span(frames).set_index(["span", "feature", "measure"])
+    assert set(table.index.get_level_values("span")) == {2011, 2012, 2013, 2014, 2015}
+    for year in (2011, 2012, 2013, 2014, 2015):
+        a, b = frames[year - 1]["pm2.5"].dropna(), frames[year]["pm2.5"].dropna()
+        assert table.loc[(year, "pm2.5", "ks"), "value"] == pytest.approx(stats.ks_2samp(a, b).pvalue)
+        assert table.loc[(year, "pm2.5", "ks"), "n_current"] == len(b)
+    drifted_pm = {y for y in range(2011, 2015) if table.loc[(y, "pm2.5", "ks"), "drifted"]}
+    assert len(drifted_pm) >= 3, table.xs("pm2.5", level="feature")  # winter pm2.5 moves between years
+    assert not table.loc[2015].drifted.any()  # identical span: nothing
+    assert table.loc[(2015, "pm2.5", "ks"), "value"] == pytest.approx(1.0)

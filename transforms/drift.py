@@ -38,6 +38,7 @@ __all__ = [
     "shared_histograms",
     "present_values",
     "compare_frames",
+    "drift_by_span",
     "RESULT_COLUMNS",
 ]
 
@@ -168,3 +169,13 @@ def compare_frames(baseline, current, spec: Optional[DriftSpec] = None, features
             rows.append([name, "categorical", "linf", d, th.linf, d > th.linf,
                          f"L-infinity distance {d:.4g} at value {where!r} (threshold {th.linf:g})", *n])
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def drift_by_span(frames: Mapping, spec: Optional[DriftSpec] = None, features: Optional[list[str]] = None):
+    """Each span against the one before it (``frames``: ``{span: DataFrame}``, in span
+    order): the rows of :func:`compare_frames` with ``span`` and ``previous`` columns."""
+    spans = sorted(frames)
+    parts = [compare_frames(frames[prev], frames[span], spec, features).assign(span=span, previous=prev)
+             for prev, span in zip(spans, spans[1:])]
+    columns = ["span", "previous", *RESULT_COLUMNS]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
