@@ -40,6 +40,8 @@ def example_gen(cfg: PipelineConfig):
     base = _location(cfg, gen.input)
     if gen.input_splits:  # one file pattern per split: ExampleGen keeps them as they are
         io = {"input_config": _input_config(gen.input_splits)}
+    elif gen.time_split is not None:  # the split names of the time rule (the buckets are not used)
+        io = {"output_config": _output_config({name: 1 for name in gen.time_split.names})}
     else:
         io = {"output_config": _output_config(gen.splits, gen.split_key)}
     if gen.format in ("csv", "jsonl") and gen.engine == "arrow":

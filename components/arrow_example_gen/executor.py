@@ -82,12 +82,15 @@ def span_inputs(input_base: str, spans: list[dict], examples) -> list[tuple]:
     return out
 
 
-def split_rule(output_config: example_gen_pb2.Output):
+def split_rule(output_config: example_gen_pb2.Output, time_split=None):
     """The rule that assigns rows to output splits, or None when the input splits are the
-    output splits. TFX's hash buckets today; time splits (issue 17) are built here too."""
+    output splits: TFX's hash buckets, or by time (``config.time_split``, whose split
+    names the pipeline also wrote into ``output_config``)."""
     split_config = output_config.split_config
     if not split_config.splits:
         return None
+    if time_split is not None:
+        return time_split.rule()
     return HashSplit(tuple((s.name, s.hash_buckets) for s in split_config.splits),
                      split_config.partition_feature_name or None)
 
@@ -201,7 +204,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         examples.split_names = artifact_utils.encode_split_names(splits)
         split_uris = {s: artifact_utils.get_split_uri([examples], s) for s in splits}
 
-        rule = split_rule(output_config)
+        rule = split_rule(output_config, cfg.time_split)
         key = getattr(rule, "key", None)
         base = exec_properties[standard_component_specs.INPUT_BASE_KEY]
         files = span_inputs(base, cfg.spans, examples) if cfg.spans else list_inputs(base, input_config, rule is not None)
