@@ -12,7 +12,7 @@ from tfx.components import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 
 from datalife.components.parquet_example_gen import executor as parquet_executor
-from datalife.components.validation_gate import ValidationGate
+from datalife.components.validation_gate.component import ValidationGate
 from datalife.pipeline.config import PipelineConfig
 
 __all__ = ["build_components", "build_pipeline", "metadata_connection"]
