@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--run", help="the run id, as `datalife runs` lists them (default: the latest run)")
     runs = sub.add_parser("runs", help="list the runs in a metadata store, their executions and states")
     runs.add_argument("run_dir", type=Path, help=target)
+    from datalife.pipeline.schema_evolution import add_parser as add_schema_parser  # issue 17
+
+    add_schema_parser(sub)
     labels = sub.add_parser("labels", help="annotation tools outside TFX")
     lsub = labels.add_subparsers(dest="labels_command", required=True)
     conv = lsub.add_parser("convert", help="convert annotations from one format to another")
@@ -269,6 +272,10 @@ def main(argv=None) -> int:
             if args.labels_command in labels_quality_cli.COMMANDS:
                 return labels_quality_cli.run(args)
             return _convert(args)
+        if args.command == "schema":
+            from datalife.pipeline.schema_evolution import run_cli
+
+            return run_cli(args)
         if args.command == "report":
             from datalife.pipeline.report import write_run_report
 

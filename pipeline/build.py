@@ -12,7 +12,7 @@ from tfx.components import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 
 from datalife.components.parquet_example_gen import executor as parquet_executor
-from datalife.components.validation_gate import ValidationGate
+from datalife.components.validation_gate.component import ValidationGate
 from datalife.pipeline.config import PipelineConfig
 
 __all__ = ["build_components", "build_pipeline", "metadata_connection"]
@@ -40,6 +40,8 @@ def example_gen(cfg: PipelineConfig):
     base = _location(cfg, gen.input)
     if gen.input_splits:  # one file pattern per split: ExampleGen keeps them as they are
         io = {"input_config": _input_config(gen.input_splits)}
+    elif gen.time_split is not None:  # the split names of the time rule (the buckets are not used)
+        io = {"output_config": _output_config({name: 1 for name in gen.time_split.names})}
     else:
         io = {"output_config": _output_config(gen.splits, gen.split_key)}
     if gen.format in ("csv", "jsonl") and gen.engine == "arrow":
@@ -47,6 +49,8 @@ def example_gen(cfg: PipelineConfig):
 
         schema = cfg.components.schema_gen.schema_file
         spec = gen.arrow_config(schema_file=str(cfg.resolve(schema)) if schema else None)
+        if gen.spans is not None:
+            spec, io["input_config"], io["range_config"] = span_inputs(base, gen.spans, spec)
         # the node keeps TFX's name for CSV, so runs, lineage and notebooks read the same either way
         node_id = "CsvExampleGen" if gen.format == "csv" else "JsonlExampleGen"
         return ArrowExampleGen(input_base=base, config=spec.model_dump_json(), **io).with_id(node_id)
@@ -59,6 +63,26 @@ def example_gen(cfg: PipelineConfig):
         **io,
         custom_executor_spec=executor_spec.BeamExecutorSpec(parquet_executor.Executor),
     ).with_id("ParquetExampleGen")
+
+
+def span_inputs(base: str, spans, spec):
+    """The spans to read (chosen now, complete ones only, with their content hashes), the
+    input config of their pattern and the range config of the newest (TFX's driver records
+    its span and version)."""
+    import os
+
+    from tfx.proto import range_config_pb2
+
+    from datalife.components.arrow_example_gen.spans import content_sha256, find_spans, select_spans
+
+    chosen = select_spans(find_spans(base, spans), spans)
+    records = [{"span": int(r.span), "version": None if r.version is None or r.version != r.version else int(r.version),
+                "sha256": content_sha256(r.files), "files": [os.path.relpath(f, base) for f in sorted(r.files)]}
+               for r in chosen.itertuples()]
+    newest = records[-1]["span"]
+    ranges = range_config_pb2.RangeConfig(static_range=range_config_pb2.StaticRange(
+        start_span_number=newest, end_span_number=newest))
+    return spec.model_copy(update={"spans": records}), _input_config({"single_split": spans.pattern}), ranges
 
 
 def _seeded(spec, seed: int):
@@ -198,6 +222,21 @@ def pair_maker(cfg: PipelineConfig, examples, gate):
     return node
 
 
+def drift_baseline(cfg: PipelineConfig):
+    """The Examples the gate compares with (``example_validator.drift.baseline``: a previous
+    span's or serving data's Examples artifact folder), imported so lineage shows it."""
+    drift = cfg.components.example_validator.drift
+    if drift is None:
+        return None
+    import json
+    from pathlib import Path
+
+    uri = _location(cfg, drift.baseline)
+    splits = sorted(p.name[6:] for p in Path(uri).glob("Split-*")) if "://" not in uri else [drift.split]
+    return tfx.dsl.Importer(source_uri=uri, artifact_type=tfx.types.standard_artifacts.Examples,
+                            properties={"split_names": json.dumps(splits)}).with_id("BaselineExamples")
+
+
 def build_components(cfg: PipelineConfig) -> list:
     c = cfg.components
     gen = _source(cfg)
@@ -212,13 +251,17 @@ def build_components(cfg: PipelineConfig) -> list:
     validator = tfx.components.ExampleValidator(
         statistics=stats.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
+    baseline, drift = drift_baseline(cfg), c.example_validator.drift
     gate = ValidationGate(
         anomalies=validator.outputs["anomalies"],
         schema=schema_gen.outputs["schema"],
         on_anomalies=c.example_validator.on_anomalies,
-        statistics=stats.outputs["statistics"],  # issue 21: a column missing from one split only
+        statistics=stats.outputs["statistics"],  # a column missing from one split only; drift's current stats
+        **({} if drift is None else {"drift": drift.model_dump_json(), "examples": examples,
+                                     "baseline_examples": baseline.outputs["result"]}),
     )
-    components = [gen, *stages, stats, schema_gen, validator, gate, *label_quality(cfg, examples, gate)]
+    components = [gen, *stages, stats, schema_gen, validator, *([baseline] if baseline else []), gate,
+                  *label_quality(cfg, examples, gate)]
     if c.active_sampler is not None:
         components.append(active_sampler(cfg, examples, gate))
     audio_aug = c.audio_augmenter

@@ -22,7 +22,8 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_valid
 from datalife.common.strict import DEFAULT_SEED, HashSplits, StrictModel, default_splits
 from datalife.components.active_sampler.spec import ActiveSamplerConfig
 from datalife.components.audio_augmenter.spec import AudioAugmenterConfig
-from datalife.components.arrow_example_gen.spec import ReadOptions
+from datalife.components.arrow_example_gen.spans import SpanConfig
+from datalife.components.arrow_example_gen.spec import ReadOptions, TimeSplitConfig
 from datalife.components.audio_example_gen.spec import AudioExampleGenConfig
 from datalife.components.embedder.spec import EmbedderConfig
 from datalife.components.label_propagator.spec import LabelPropagatorConfig
@@ -33,6 +34,7 @@ from datalife.components.rebalancer.spec import RebalancerConfig
 from datalife.components.time_series_windower.spec import WindowerConfig
 from datalife.components.label_quality.spec import LabelQualityConfig
 from datalife.components.pii_masker.spec import PiiMaskerConfig
+from datalife.components.validation_gate.spec import DriftConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
 from datalife.pipeline.engines import ENGINE_HINTS, DataflowEngine, FlinkEngine, PortableEngine, SparkEngine
 from datalife.transforms.audio_features import FeatureSpec
@@ -72,9 +74,18 @@ class ExampleGenConfig(ReadOptions):
     splits: HashSplits = Field(default_factory=default_splits)
     input_splits: Optional[dict[str, str]] = None
     split_key: Optional[str] = None  # hash this column instead of the whole row (TFX's partition_feature_name)
+    spans: Optional[SpanConfig] = None  # {SPAN} / {VERSION} / {YYYY}{MM}{DD} pattern: latest, given or last K spans
+    time_split: Optional[TimeSplitConfig] = None  # splits by time (until dates) instead of hash 'splits'
 
     @model_validator(mode="after")
     def _splits(self):
+        if self.spans is not None and (self.input_splits or self.engine != "arrow" or self.format not in ("csv", "jsonl")):
+            raise ValueError("'spans' are read by the Arrow ExampleGen (format csv or jsonl, engine arrow) "
+                             "into hash 'splits', not with 'input_splits'")
+        if self.time_split is not None and (self.input_splits or self.split_key or self.engine != "arrow"
+                                            or self.format not in ("csv", "jsonl")):
+            raise ValueError("'time_split' is a rule of the Arrow ExampleGen (format csv or jsonl, engine arrow); "
+                             "it replaces 'splits' / 'split_key' and cannot go with 'input_splits'")
         if self.input_splits is not None and not self.input_splits:
             raise ValueError("'input_splits' maps split names to file patterns; it is empty")
         if self.split_key is not None and self.input_splits:
@@ -92,7 +103,8 @@ class ExampleGenConfig(ReadOptions):
         """The Arrow ExampleGen's parameter: these read options, the format and the curated schema."""
         from datalife.components.arrow_example_gen.spec import ArrowExampleGenConfig
 
-        return ArrowExampleGenConfig(**self.read_options().model_dump(), format=self.format, schema_file=schema_file)
+        return ArrowExampleGenConfig(**self.read_options().model_dump(), format=self.format, schema_file=schema_file,
+                                     time_split=self.time_split)
 
 
 class StatisticsGenConfig(StrictModel):
@@ -106,6 +118,7 @@ class SchemaGenConfig(StrictModel):
 
 class ExampleValidatorConfig(StrictModel):
     on_anomalies: Literal["fail", "warn"] = "fail"
+    drift: Optional[DriftConfig] = None  # drift from a previous span / skew from serving data, in the gate
 
 
 class ComponentsConfig(StrictModel):

@@ -197,6 +197,11 @@ def run_pipeline(cfg: PipelineConfig, runner: str = "local", out: Optional[TextI
     run = mlmd.run_context(store, run_id)
     result.executions = mlmd.run_executions(store, run) if run else []
     result.anomalies = _anomalies(store, result)
+    from datalife.pipeline.spans import format_rewritten, span_history  # issue 17: re-written spans
+
+    history = span_history(store)
+    if len(history) and format_rewritten(history[history.artifact_id == history.artifact_id.max()]):
+        print("WARNING: " + format_rewritten(history[history.artifact_id == history.artifact_id.max()]), file=out)
     return result
 
 

@@ -34,7 +34,7 @@ from datalife.components.arrow_example_gen.shards import GzipShard
 from datalife.components.arrow_example_gen.spec import ArrowExampleGenConfig
 from datalife.components.arrow_example_gen.splits import HashSplit
 
-__all__ = ["Executor", "CONFIG_KEY", "REPORT_KEY", "list_inputs", "column_plan", "schema_kinds", "split_rule"]
+__all__ = ["Executor", "CONFIG_KEY", "REPORT_KEY", "list_inputs", "span_inputs", "column_plan", "schema_kinds", "split_rule"]
 
 CONFIG_KEY, REPORT_KEY = "config", "report"
 _SCHEMA_KINDS = {1: Kind.STRING, 2: Kind.INT, 3: Kind.FLOAT}  # schema_pb2.BYTES / INT / FLOAT
@@ -54,12 +54,43 @@ def list_inputs(input_base: str, input_config: example_gen_pb2.Input, hashed: bo
     return out
 
 
-def split_rule(output_config: example_gen_pb2.Output):
+def span_inputs(input_base: str, spans: list[dict], examples) -> list[tuple]:
+    """The files of the spans chosen at build time (``config.spans``), checked against their
+    content hashes; the output records them (custom properties ``spans``, ``content_sha256``)
+    and carries the newest span's number and version."""
+    import json
+
+    from datalife.components.arrow_example_gen.spans import SpanError, content_sha256
+
+    out = []
+    for s in spans:
+        paths = [os.path.join(input_base, f) for f in s["files"]]
+        now = content_sha256(paths)
+        if now != s["sha256"]:
+            raise SpanError(f"span {s['span']} version {s['version']} changed since the pipeline was built "
+                            f"(sha256 {s['sha256'][:12]} -> {now[:12]}): build it again")
+        out.extend((len(out) + i, p, f, None) for i, (p, f) in enumerate(zip(paths, s["files"])))
+    out = [(i, p, f, split) for i, (_, p, f, split) in enumerate(out)]
+    newest = spans[-1]
+    examples.span = int(newest["span"])
+    if newest["version"] is not None:
+        examples.version = int(newest["version"])
+    examples.set_string_custom_property("spans", json.dumps([{k: s[k] for k in ("span", "version", "sha256")}
+                                                             for s in spans]))
+    examples.set_string_custom_property("content_sha256", spans[0]["sha256"] if len(spans) == 1 else
+                                        content_sha256([p for _, p, _, _ in out]))
+    return out
+
+
+def split_rule(output_config: example_gen_pb2.Output, time_split=None):
     """The rule that assigns rows to output splits, or None when the input splits are the
-    output splits. TFX's hash buckets today; time splits (issue 17) are built here too."""
+    output splits: TFX's hash buckets, or by time (``config.time_split``, whose split
+    names the pipeline also wrote into ``output_config``)."""
     split_config = output_config.split_config
     if not split_config.splits:
         return None
+    if time_split is not None:
+        return time_split.rule()
     return HashSplit(tuple((s.name, s.hash_buckets) for s in split_config.splits),
                      split_config.partition_feature_name or None)
 
@@ -173,9 +204,10 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         examples.split_names = artifact_utils.encode_split_names(splits)
         split_uris = {s: artifact_utils.get_split_uri([examples], s) for s in splits}
 
-        rule = split_rule(output_config)
+        rule = split_rule(output_config, cfg.time_split)
         key = getattr(rule, "key", None)
-        files = list_inputs(exec_properties[standard_component_specs.INPUT_BASE_KEY], input_config, rule is not None)
+        base = exec_properties[standard_component_specs.INPUT_BASE_KEY]
+        files = span_inputs(base, cfg.spans, examples) if cfg.spans else list_inputs(base, input_config, rule is not None)
         base_plan = column_plan(files, cfg).to_json()
         cfg_json = cfg.model_dump(mode="json")
         config_json = cfg.model_dump_json()

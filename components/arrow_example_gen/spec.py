@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from datalife.common.strict import StrictModel
 
-__all__ = ["ReadOptions", "ArrowExampleGenConfig", "ColumnKind"]
+__all__ = ["ReadOptions", "ArrowExampleGenConfig", "ColumnKind", "TimeSplitConfig", "TimeSplitPart"]
 
 ColumnKind = Literal["int", "float", "bytes"]
 
@@ -54,12 +54,72 @@ class ReadOptions(StrictModel):
         return ReadOptions.model_validate(self.model_dump(include=set(ReadOptions.model_fields)))
 
 
+class TimeSplitPart(StrictModel):
+    name: str
+    until: Optional[str] = None  # a date YYYY-MM-DD, inclusive (through the end of that day); none: the rest
+
+
+class TimeSplitConfig(StrictModel):
+    """Splits by time at ingestion: rows up to each ``until`` date go to that split, in
+    order (``[{name: train, until: 2012-12-31}, {name: eval, until: 2013-12-31}, {name:
+    test}]``). The time is a ``column`` (ISO date / datetime text, or int seconds since
+    the epoch) or date ``parts`` (``{year: year, month: month, day: day, hour: hour}``:
+    unit -> column). Rows without a usable time are quarantined (``no_split``)."""
+
+    column: Optional[str] = None
+    parts: dict[Literal["year", "month", "day", "hour", "minute"], str] = Field(default_factory=dict)
+    splits: list[TimeSplitPart]
+
+    @model_validator(mode="after")
+    def _check(self):
+        import datetime as dt
+
+        if (self.column is None) == (not self.parts):
+            raise ValueError("time_split: give the timestamp 'column' or the date 'parts', one of them")
+        if self.parts and "year" not in self.parts:
+            raise ValueError("time_split.parts needs at least 'year'")
+        names = [p.name for p in self.splits]
+        if len(names) < 2 or len(set(names)) != len(names):
+            raise ValueError(f"time_split.splits needs two or more distinct split names, got {names}")
+        dates = []
+        for i, p in enumerate(self.splits):
+            if p.until is None:
+                if i != len(self.splits) - 1:
+                    raise ValueError(f"time_split: split {p.name!r} has no 'until'; only the last may leave it out")
+                continue
+            try:
+                dates.append(dt.date.fromisoformat(p.until))
+            except ValueError:
+                raise ValueError(f"time_split: split {p.name!r}: until {p.until!r} is not a date YYYY-MM-DD") from None
+        if dates != sorted(set(dates)):
+            raise ValueError(f"time_split: the 'until' dates must increase, got {[str(d) for d in dates]}")
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.splits]
+
+    def rule(self):
+        """The :class:`~datalife.components.arrow_example_gen.splits.TimeSplit` rule."""
+        import datetime as dt
+
+        from datalife.components.arrow_example_gen.splits import TimeSplit
+
+        bounds = tuple((p.name, None if p.until is None else
+                        (dt.date.fromisoformat(p.until) + dt.timedelta(days=1)).isoformat()) for p in self.splits)
+        return TimeSplit(bounds, self.column, tuple(self.parts.items()))
+
+
 class ArrowExampleGenConfig(ReadOptions):
     """The executor's parameter: the read options plus the format and curated schema."""
 
     format: Literal["csv", "jsonl"] = "csv"
     schema_file: Optional[str] = None  # a curated schema.pbtxt: its INT / FLOAT / BYTES types are used
     schema_sha256: Optional[str] = None  # of schema_file, so that an edited schema is not served from cache
+    # the spans chosen when the pipeline was built (spans.select_spans): {span, version, sha256, files};
+    # their content hashes are in this parameter, so a re-written span is never served from the cache
+    spans: list[dict] = Field(default_factory=list)
+    time_split: Optional[TimeSplitConfig] = None  # splits by time instead of hash buckets
 
     @model_validator(mode="after")
     def _schema_hash(self):

@@ -24,7 +24,7 @@ from typing import Optional, Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["RowBatch", "SplitRule", "HashSplit", "FixedSplit"]
+__all__ = ["RowBatch", "SplitRule", "HashSplit", "FixedSplit", "TimeSplit"]
 
 
 @dataclass
@@ -91,3 +91,50 @@ class FixedSplit:
 
     def assign(self, batch: RowBatch) -> np.ndarray:
         return np.zeros(len(batch), np.int64)
+
+
+def _first_values(arr) -> list:
+    """The first value of each row of a large_list column (None when empty)."""
+    return [v[0] if v else None for v in arr.to_pylist()]
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    """Split by time: ``bounds`` = [(name, end), ...] in time order, ``end`` an exclusive
+    ISO timestamp (None: open-ended, only for the last split). A row's time is its
+    ``column`` (ISO text, or int seconds since the epoch) or its date ``parts``
+    ([(unit, column), ...] with units year, month, day, hour, minute). A row whose time is
+    missing, does not parse, or lies after the last end goes to no split (quarantined
+    with reason ``no_split``)."""
+
+    bounds: tuple
+    column: Optional[str] = None
+    parts: tuple = ()
+
+    @property
+    def names(self) -> tuple:
+        return tuple(name for name, _ in self.bounds)
+
+    def times(self, batch: RowBatch) -> np.ndarray:
+        """Nanoseconds since the epoch per row (NaT: no usable time), as datetime64[ns]."""
+        import pandas as pd
+
+        if self.column is not None:
+            values = _first_values(batch.columns[self.column])
+            if values and all(isinstance(v, (int, type(None))) for v in values):
+                return pd.to_datetime(pd.Series(values, dtype="float64"), unit="s", errors="coerce").to_numpy()
+            text = [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in values]
+            return pd.to_datetime(pd.Series(text, dtype="object"), errors="coerce").to_numpy()
+        frame = pd.DataFrame({unit: pd.to_numeric(pd.Series(_first_values(batch.columns[col]), dtype="object"),
+                                                  errors="coerce") for unit, col in self.parts})
+        for unit in ("month", "day"):
+            if unit not in frame:
+                frame[unit] = 1
+        return pd.to_datetime(frame, errors="coerce").to_numpy()
+
+    def assign(self, batch: RowBatch) -> np.ndarray:
+        t = self.times(batch).astype("datetime64[ns]")
+        ends = [np.datetime64(end, "ns") for _, end in self.bounds if end is not None]
+        idx = np.searchsorted(np.array(ends, "datetime64[ns]"), t, side="right").astype(np.int64)
+        idx[np.isnat(t) | (idx >= len(self.bounds))] = -1
+        return idx

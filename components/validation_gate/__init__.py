@@ -1,4 +1,5 @@
-"""ValidationGate: turns ExampleValidator's anomalies into a stop (or a warning).
+"""ValidationGate: turns ExampleValidator's anomalies, and drift / skew against a baseline,
+into a stop (or a warning).
 
 Imports nothing itself (reading anomalies must not load TFX): take the component from
 ``.component`` and the readers from ``.anomalies``; the names below resolve lazily."""
