@@ -33,7 +33,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from datalife.labeling.lfs import ABSTAIN
+from datalife.labeling.label_model import ABSTAIN  # (lfs.py would import Snorkel)
 from datalife.labeling.vote_patterns import Moments, PatternCounts
 
 __all__ = ["AGGREGATORS", "Aggregator", "MajorityVote", "WeightedVote", "DawidSkene", "SnorkelLabelModel",

@@ -34,7 +34,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from datalife.labeling.lfs import ABSTAIN
+from datalife.labeling.label_model import ABSTAIN  # (lfs.py would import Snorkel)
 
 __all__ = ["MAX_PATTERNS", "PatternCounts", "Moments", "VoteStats", "TooManyPatterns", "count_patterns",
            "merge_counts", "moments_of", "merge_moments", "empty_stats", "add_batch", "merge_stats",

@@ -75,10 +75,26 @@ def store_description(cfg) -> str:
     return str(cfg.metadata_path)
 
 
+def _connect(config: metadata_store_pb2.ConnectionConfig, attempts: int = 40) -> metadata_store.MetadataStore:
+    """Connect, waiting while another process creates the store's tables: two pipelines
+    started at once on an empty shared database (MySQL, PostgreSQL) both try to create
+    it, and MLMD tells the loser to retry ("MLMDEnv table exists but no schema_version")."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            return metadata_store.MetadataStore(config)
+        except RuntimeError as exc:
+            if "retry" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(0.25 * (1 + attempt % 4))
+    raise AssertionError("unreachable")
+
+
 def open_store(target: Union[Path, str, metadata_store_pb2.ConnectionConfig]) -> metadata_store.MetadataStore:
     """A store from a SQLite file (opened read-only; it must exist) or a connection config."""
     if isinstance(target, metadata_store_pb2.ConnectionConfig):
-        return metadata_store.MetadataStore(target)
+        return _connect(target)
     if not Path(target).is_file():
         raise FileNotFoundError(f"{target}: no metadata store here (has the pipeline run?)")
     config = metadata_store_pb2.ConnectionConfig()
