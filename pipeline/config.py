@@ -36,7 +36,8 @@ from datalife.components.label_quality.spec import LabelQualityConfig
 from datalife.components.pii_masker.spec import PiiMaskerConfig
 from datalife.components.validation_gate.spec import DriftConfig
 from datalife.components.weak_labeler.spec import WeakLabelerConfig
-from datalife.pipeline.engines import ENGINE_HINTS, DataflowEngine, FlinkEngine, PortableEngine, SparkEngine
+from datalife.pipeline.engines import (ENGINE_HINTS, NO_TFX_SDIST_IMAGE, DataflowEngine, FlinkEngine, PortableEngine,
+                                      SparkEngine)
 from datalife.transforms.audio_features import FeatureSpec
 from datalife.transforms.transform_config import TransformConfig
 
@@ -209,7 +210,8 @@ class BeamConfig(StrictModel):
     def args(self) -> list[str]:
         if self.engine == "direct":
             own = [f"--direct_num_workers={self.direct_num_workers}",
-                   f"--direct_running_mode={self.direct_running_mode}"]
+                   f"--direct_running_mode={self.direct_running_mode}",
+                   f"--sdk_container_image={NO_TFX_SDIST_IMAGE}"]  # see engines.NO_TFX_SDIST_IMAGE
         else:
             own = self.engine_settings.args()
         return [*own, *self.extra_args]

@@ -119,6 +119,16 @@ class _SdkEnvironment(StrictModel):
                        f"--job_server_timeout={self.job_server_timeout}"]
 
 
+# TFX's Beam executors, given Beam arguments without a container image, extra package,
+# setup or requirements file, copy TFX's installed source (52 MB) to a new temp folder and
+# build an sdist of it to stage to remote workers, at every executor run, and never
+# delete it (tfx.utils.dependency_utils). Workers that run in this environment (the
+# DirectRunner; a local job service with EXTERNAL / PROCESS / LOOPBACK workers) or in an
+# image that has datalife installed (DOCKER) need no such package: naming the image
+# stops it. Beam uses this option only for DOCKER environments.
+NO_TFX_SDIST_IMAGE = "datalife-local-workers"
+
+
 class PortableEngine(_SdkEnvironment):
     """A Beam job service that is already running (``datalife run --runner portable
     --job-endpoint HOST:PORT --environment-config HOST:PORT``)."""
@@ -132,7 +142,9 @@ class PortableEngine(_SdkEnvironment):
         return _host_port(v)
 
     def args(self) -> list[str]:
-        return ["--runner=PortableRunner", f"--job_endpoint={self.job_endpoint}", *self.environment_args()]
+        image = self.environment_config if self.environment_type == "DOCKER" else NO_TFX_SDIST_IMAGE
+        return ["--runner=PortableRunner", f"--job_endpoint={self.job_endpoint}", *self.environment_args(),
+                f"--sdk_container_image={image}"]
 
 
 class FlinkEngine(_SdkEnvironment):

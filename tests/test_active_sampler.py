@@ -16,7 +16,8 @@ from datalife.common.tfrecords import write_tfrecords
 from datalife.components.active_sampler.spec import ActiveSamplerConfig
 from datalife.labeling.active.select import select
 
-BEAM_ARGS = ["--direct_num_workers=1", "--direct_running_mode=in_memory"]
+BEAM_ARGS = ["--direct_num_workers=1", "--direct_running_mode=in_memory",
+             "--sdk_container_image=datalife-local-workers"]  # no TFX sdist per executor (pipeline/engines.py)
 N, N_LABELED, BATCH = 400, 30, 12
 
 

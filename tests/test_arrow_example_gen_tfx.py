@@ -17,7 +17,8 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "tabular"
-BEAM_ARGS = ["--direct_num_workers=1", "--direct_running_mode=in_memory"]
+BEAM_ARGS = ["--direct_num_workers=1", "--direct_running_mode=in_memory",
+             "--sdk_container_image=datalife-local-workers"]  # no TFX sdist per executor (pipeline/engines.py)
 
 
 def _configs(splits=(("train", 4), ("eval", 1)), key=None, patterns=None):

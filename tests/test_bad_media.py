@@ -20,7 +20,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 from make_bad_media import IMAGE_CASES, SERIES_CASES, WAV_CASES, write_media  # noqa: E402
 
-BEAM_ARGS = ["--direct_num_workers=1", "--direct_running_mode=in_memory"]
+BEAM_ARGS = ["--direct_num_workers=1", "--direct_running_mode=in_memory",
+             "--sdk_container_image=datalife-local-workers"]  # no TFX sdist per executor (pipeline/engines.py)
 
 
 @pytest.fixture(scope="module")

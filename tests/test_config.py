@@ -35,7 +35,8 @@ def test_good_config_and_defaults(tmp_path):
     assert cfg.components.example_gen.format == "csv"
     assert cfg.components.example_gen.splits == {"train": 4, "eval": 1}
     assert cfg.components.example_validator.on_anomalies == "fail"
-    assert cfg.beam.args() == ["--direct_num_workers=1", "--direct_running_mode=in_memory"]
+    assert cfg.beam.args() == ["--direct_num_workers=1", "--direct_running_mode=in_memory",
+                              "--sdk_container_image=datalife-local-workers"]
     assert cfg.root_dir == tmp_path / "runs" / "t-1"
     assert cfg.metadata_path == tmp_path / "runs" / "t-1" / "metadata.sqlite"
     assert cfg.resolve("data") == tmp_path / "data"

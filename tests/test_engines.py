@@ -39,7 +39,8 @@ def options(args: list[str]):
 def test_direct_is_the_default_and_keeps_its_arguments():
     cfg = cfg_with("")
     assert cfg.beam.engine == "direct" and cfg.beam.engine_settings is None
-    assert cfg.beam.args() == ["--direct_num_workers=1", "--direct_running_mode=in_memory"]
+    assert cfg.beam.args() == ["--direct_num_workers=1", "--direct_running_mode=in_memory",
+                              "--sdk_container_image=datalife-local-workers"]
 
 
 def test_flink_arguments_as_tfx_examples_give_them_read_back_by_beam():
@@ -103,7 +104,8 @@ def test_portable_from_the_command_line_options():
     assert cfg.beam.engine == "portable"
     assert cfg.beam.args() == ["--runner=PortableRunner", "--job_endpoint=127.0.0.1:8099",
                                "--environment_type=EXTERNAL", "--environment_config=127.0.0.1:50000",
-                               "--sdk_worker_parallelism=1", "--job_server_timeout=604800"]
+                               "--sdk_worker_parallelism=1", "--job_server_timeout=604800",
+                               "--sdk_container_image=datalife-local-workers"]
 
 
 def test_bad_engine_settings_name_line_key_and_allowed():
