@@ -78,14 +78,16 @@ def store_description(cfg) -> str:
 def _connect(config: metadata_store_pb2.ConnectionConfig, attempts: int = 40) -> metadata_store.MetadataStore:
     """Connect, waiting while another process creates the store's tables: two pipelines
     started at once on an empty shared database (MySQL, PostgreSQL) both try to create
-    it, and MLMD tells the loser to retry ("MLMDEnv table exists but no schema_version")."""
+    it, and MLMD tells the loser to retry ("MLMDEnv table exists but no schema_version"; on
+    MySQL also "Deadlock found ...; try restarting transaction")."""
     import time
 
     for attempt in range(attempts):
         try:
             return metadata_store.MetadataStore(config)
         except RuntimeError as exc:
-            if "retry" not in str(exc).lower() or attempt == attempts - 1:
+            said = str(exc).lower()  # MySQL may also answer a deadlock: "try restarting transaction"
+            if not any(w in said for w in ("retry", "restarting transaction")) or attempt == attempts - 1:
                 raise
             time.sleep(0.25 * (1 + attempt % 4))
     raise AssertionError("unreachable")

@@ -182,7 +182,7 @@ def set_environments(schema: schema_pb2.Schema, serving_without: Iterable[str]) 
 def add_parser(sub) -> None:
     """``datalife schema diff|promote`` (registered by ``datalife/cli.py``)."""
     schema = sub.add_parser("schema", help="compare or promote the inferred schema against the curated one")
-    ssub = schema.add_subparsers(dest="schema_command", required=True)
+    ssub = schema.add_subparsers(dest="schema_command", required=True, help="diff or promote")
     diff = ssub.add_parser("diff", help="list how the inferred schema differs from the curated one")
     promote_p = ssub.add_parser("promote", help="copy inferred feature definitions into the curated schema")
     for p in (diff, promote_p):
