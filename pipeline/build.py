@@ -317,6 +317,9 @@ def metadata_connection(cfg: PipelineConfig):
 
 def build_pipeline(cfg: PipelineConfig, with_metadata: bool = True):
     """The TFX pipeline; ``with_metadata=False`` leaves the store to the orchestrator."""
+    from datalife.components.artifact_names import install
+
+    install()  # unique artifact names on the legacy launcher (Airflow, InteractiveContext)
     return tfx.dsl.Pipeline(
         pipeline_name=cfg.name,
         pipeline_root=str(cfg.pipeline_root),
