@@ -46,6 +46,7 @@ def example_gen(cfg: PipelineConfig):
         io = {"output_config": _output_config(gen.splits, gen.split_key)}
     if gen.format in ("csv", "jsonl") and gen.engine == "arrow":
         from datalife.components.arrow_example_gen.component import ArrowExampleGen
+        from datalife.components.arrow_example_gen.spec import to_exec_property
 
         schema = cfg.components.schema_gen.schema_file
         spec = gen.arrow_config(schema_file=str(cfg.resolve(schema)) if schema else None)
@@ -53,7 +54,7 @@ def example_gen(cfg: PipelineConfig):
             spec, io["input_config"], io["range_config"] = span_inputs(base, gen.spans, spec)
         # the node keeps TFX's name for CSV, so runs, lineage and notebooks read the same either way
         node_id = "CsvExampleGen" if gen.format == "csv" else "JsonlExampleGen"
-        return ArrowExampleGen(input_base=base, config=spec.model_dump_json(), **io).with_id(node_id)
+        return ArrowExampleGen(input_base=base, config=to_exec_property(spec), **io).with_id(node_id)
     if gen.format == "csv":
         return tfx.components.CsvExampleGen(input_base=base, **io)
     if gen.format == "tfrecord":

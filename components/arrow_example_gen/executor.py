@@ -31,7 +31,7 @@ from datalife.components.arrow_example_gen.column_types import KIND_NAMES, Kind,
 from datalife.components.arrow_example_gen.reader import ColumnPlan
 from datalife.components.arrow_example_gen.report import build_summary, write_report
 from datalife.components.arrow_example_gen.shards import GzipShard
-from datalife.components.arrow_example_gen.spec import ArrowExampleGenConfig
+from datalife.components.arrow_example_gen.spec import ArrowExampleGenConfig, from_exec_property
 from datalife.components.arrow_example_gen.splits import HashSplit
 
 __all__ = ["Executor", "CONFIG_KEY", "REPORT_KEY", "list_inputs", "span_inputs", "column_plan", "schema_kinds", "split_rule"]
@@ -193,7 +193,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
 
     def Do(self, input_dict: dict, output_dict: dict, exec_properties: dict[str, Any]) -> None:
         self._log_startup(input_dict, output_dict, exec_properties)
-        cfg = ArrowExampleGenConfig.model_validate_json(exec_properties.get(CONFIG_KEY) or "{}")
+        cfg = from_exec_property(exec_properties.get(CONFIG_KEY) or "{}")
         input_config = example_gen_pb2.Input()
         proto_utils.json_to_proto(exec_properties[standard_component_specs.INPUT_CONFIG_KEY], input_config)
         output_config = example_gen_pb2.Output()

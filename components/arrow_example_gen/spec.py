@@ -14,7 +14,8 @@ from pydantic import Field, field_validator, model_validator
 
 from datalife.common.strict import StrictModel
 
-__all__ = ["ReadOptions", "ArrowExampleGenConfig", "ColumnKind", "TimeSplitConfig", "TimeSplitPart"]
+__all__ = ["ReadOptions", "ArrowExampleGenConfig", "ColumnKind", "TimeSplitConfig", "TimeSplitPart",
+           "to_exec_property", "from_exec_property"]
 
 ColumnKind = Literal["int", "float", "bytes"]
 
@@ -129,3 +130,20 @@ class ArrowExampleGenConfig(ReadOptions):
             with open(self.schema_file, "rb") as f:
                 self.schema_sha256 = hashlib.sha256(f.read()).hexdigest()
         return self
+
+
+# ML Metadata 1.16 on PostgreSQL fails to store a string property holding a backslash
+# ("syntax error at or near ..." from its E'...' escaping), and this config's JSON holds
+# one whenever quote_char is '"'. The exec property therefore carries the JSON with
+# backslashes percent-encoded ("%5C", and "%" itself as "%25") after a "pct:" marker,
+# readable otherwise; plain JSON is read as it is.
+def to_exec_property(cfg: "ArrowExampleGenConfig") -> str:
+    text = cfg.model_dump_json()
+    return "pct:" + text.replace("%", "%25").replace("\\", "%5C") if "\\" in text else text
+
+
+def from_exec_property(text: str) -> "ArrowExampleGenConfig":
+    text = text or "{}"
+    if text.startswith("pct:"):
+        text = text[4:].replace("%5C", "\\").replace("%25", "%")
+    return ArrowExampleGenConfig.model_validate_json(text)
