@@ -87,7 +87,8 @@ def _connect(config: metadata_store_pb2.ConnectionConfig, attempts: int = 40) ->
             return metadata_store.MetadataStore(config)
         except RuntimeError as exc:
             said = str(exc).lower()  # MySQL may also answer a deadlock: "try restarting transaction"
-            if not any(w in said for w in ("retry", "restarting transaction")) or attempt == attempts - 1:
+            racing = ("retry", "restarting transaction", "already exists")  # PostgreSQL: both create the database
+            if not any(w in said for w in racing) or attempt == attempts - 1:
                 raise
             time.sleep(0.25 * (1 + attempt % 4))
     raise AssertionError("unreachable")
