@@ -32,9 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-M, K = 10, 2
-ACC = np.array([0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.9, 0.8, 0.7])
-COV = np.array([0.2, 0.3, 0.4, 0.5, 0.6, 0.3, 0.4, 0.5, 0.2, 0.6])
+from benchmarks.bench_label_fit import K, M, batch  # the same planted LF matrix
 SIZES = [int(s) for s in os.environ.get("BENCH_WEAK_ROWS", "1000000").split(",")]
 DEV_ROWS = 20_000
 CHUNK = 100_000
@@ -52,14 +50,6 @@ def _lf(j):
 
 
 ''' + "\n".join(f"lf{j} = _lf({j})" for j in range(M)) + "\n"
-
-
-def batch(i: int, n: int):
-    rng = np.random.default_rng([7, i])
-    y = (rng.random(n) < 0.4).astype(np.int64)
-    right = rng.random((n, M)) < ACC
-    L = np.where(right, y[:, None], 1 - y[:, None])
-    return np.where(rng.random((n, M)) < COV, L, -1), y
 
 
 def rss_mb() -> float:
