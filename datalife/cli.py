@@ -233,8 +233,10 @@ def _lineage(args) -> int:
 
 
 def _quiet() -> None:
-    """Keep TensorFlow's C++ start-up chatter and library deprecation warnings off the console."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Keep TensorFlow's C++ start-up chatter (including the CUDA plugin registration
+    "errors" it logs on a machine without a GPU) and library deprecation warnings off the
+    console; ``--verbose`` keeps them."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=UserWarning, module="google")

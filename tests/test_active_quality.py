@@ -38,8 +38,8 @@ def test_hybrid_beats_typiclust_and_random_at_50_labels(splits):
     typiclust = _acc(splits, lambda s: ours("typiclust", 10, s)).mean()
     ref_typiclust = _acc(splits, lambda s: skactiveml_query("typiclust", 10, s)).mean()
     ref_random = _acc(splits, lambda s: skactiveml_query("random", 10, s)).mean()
-    # measured (3 seeds): hybrid 0.894, our TypiClust 0.902, scikit-activeml's TypiClust 0.875, random 0.807
-    assert hybrid >= 0.885
+    # measured (3 seeds): hybrid 0.904, our TypiClust 0.902, scikit-activeml's TypiClust 0.875, random 0.807
+    assert hybrid >= 0.895
     assert typiclust >= ref_typiclust - 0.01
     assert hybrid >= ref_typiclust
     assert hybrid >= ref_random + 0.05

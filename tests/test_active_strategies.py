@@ -86,7 +86,9 @@ def test_allocate_by_hand():
 
 
 def test_diversity_share_schedule():
-    assert diversity_share(10, 10) == 1.0 and diversity_share(39, 10) == 1.0 and diversity_share(40, 10) == 0.0
+    # default: all diversity up to 4 labels per class, falling linearly to none at 6
+    assert diversity_share(10, 10) == 1.0 and diversity_share(40, 10) == 1.0 and diversity_share(60, 10) == 0.0
+    assert diversity_share(50, 10) == pytest.approx(0.5) and diversity_share(45, 10) == pytest.approx(0.75)
     assert diversity_share(40, 10, low=2, high=6) == pytest.approx(0.5)
 
 
@@ -173,8 +175,13 @@ def test_margin_top_k_would_pick_duplicates(top):
 
 def test_hybrid_phases(digits):
     X, y, labels = digits
-    few = select(X, labels, strategy="hybrid", batch_size=10, seed=0, classes=list(range(10)))  # 40 labels: 4 per class
-    assert few.attrs["summary"]["margin_picks"] == 10 and few["reason"].str.startswith("margin phase").all()
+    lab60 = np.where(np.arange(len(y)) < 60, y, -1)  # 6 labels per class: margin only
+    late = select(X, lab60, strategy="hybrid", batch_size=10, seed=0, classes=list(range(10)))
+    assert late.attrs["summary"]["margin_picks"] == 10 and late["reason"].str.startswith("margin phase").all()
+    lab50 = np.where(np.arange(len(y)) < 50, y, -1)  # 5 per class: halfway from 4 to 6, half and half
+    mid = select(X, lab50, strategy="hybrid", batch_size=10, seed=0, classes=list(range(10)))
+    assert mid.attrs["summary"]["diversity_picks"] == 5 and mid.attrs["summary"]["margin_picks"] == 5
+    assert mid["reason"].str.startswith("diversity phase (50%").sum() == 5
     lab20 = np.where(np.arange(len(y)) < 20, y, -1)
     early = select(X, lab20, strategy="hybrid", batch_size=10, seed=0, classes=list(range(10)))
     assert early.attrs["summary"]["diversity_picks"] == 10
@@ -210,7 +217,7 @@ def test_registry_declarations(digits):
             assert len(select(X, None, strategy=name, batch_size=3, classes=list(range(10)))) == 3
         assert (name in COUNTERPARTS) == bool(s.reference)
     assert strategy_parameters("margin") == {"top": 5}
-    assert strategy_parameters("hybrid") == {"low": 4.0, "high": 4.0, "gamma": 2.0, "k": 20, "top": 5}
+    assert strategy_parameters("hybrid") == {"low": 4.0, "high": 6.0, "gamma": 2.0, "k": 20, "top": 10}
 
 
 # --- API and bad input --------------------------------------------------------------------

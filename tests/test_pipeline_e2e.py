@@ -262,3 +262,33 @@ def test_datalife_read_gives_the_runs_examples_as_dataframes(demo_run):
         datalife.read(cfg.root_dir, split="test")
     with pytest.raises(LookupError, match=r"the components with Examples are: CsvExampleGen, Transform"):
         datalife.read(cfg.root_dir, component="Trainer")
+
+
+def test_labels_next_takes_a_run_folder(demo_run, tmp_path):
+    """`datalife labels next <run folder>` selects from the Examples the run's StatisticsGen
+    read (found through MLMD), quarantines rows with a missing feature (counted as pandas
+    counts them), and picks what the selection API picks on the rows `datalife.read` gives."""
+    import json
+
+    import datalife
+    from datalife.cli import main
+    from datalife.common.codec import content_keys
+    from datalife.components.examples_beam import split_records
+    from datalife.labeling.active.select import select
+
+    cfg, result = demo_run
+    out = tmp_path / "lab"
+    args = ["labels", "next", str(cfg.root_dir), "-o", str(out), "--features", "age,income",
+            "--label-column", "not_labeled_yet", "--strategy", "kmeans", "--batch-size", "5", "--seed", "1"]
+    assert main(args) == 0
+    info = json.loads((out / "rounds" / "0001" / "round.json").read_text())
+    examples = result.output_uri("CsvExampleGen", "examples")
+    assert info["source"]["kind"] == "run" and info["source"]["uri"] == examples
+    train = datalife.read(cfg.root_dir, component="csv_example_gen", split="train")
+    missing = int(train[["age", "income"]].isna().any(axis=1).sum())
+    assert missing > 0 and info["quarantined"] == missing
+    assert info["unlabeled"] + info["quarantined"] == len(train)
+    keys = content_keys(list(split_records(examples, "train")))
+    api = select(train[["age", "income"]], keys=keys, strategy="kmeans", batch_size=5, seed=1)
+    batch = pd.read_csv(out / "rounds" / "0001" / "batch.csv", dtype={"key": str})
+    assert batch["key"].tolist() == api["key"].tolist() and len(batch) == 5

@@ -165,7 +165,8 @@ def _features(df: pd.DataFrame, features, skip: Sequence[str]) -> np.ndarray:
     if missing:
         raise SelectionError(f"features: no column {missing} (columns: {list(df.columns)})")
     try:
-        return df[list(features)].to_numpy(dtype=np.float64)
+        # nullable columns (a missing value read from Examples is pd.NA): NaN, then quarantined below
+        return df[list(features)].to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise SelectionError(f"features: columns {list(features)} must be numeric ({exc})") from None
 
