@@ -155,3 +155,19 @@ def test_weather_wind_vector_and_time_signals_match_numpy():
     np.testing.assert_allclose(column(out, "day_sin"), np.sin(2 * np.pi * seconds / 86400), atol=1e-5)
     np.testing.assert_allclose(column(out, "year_cos"), np.cos(2 * np.pi * seconds / (365.2425 * 86400)),
                                atol=1e-5)
+
+
+def test_missing_keep_passes_nan_and_a_presence_mask_scaled_on_present_values():
+    out, _ = run_transform({"features": {"y": {"missing": "keep", "scale": "zscore"},
+                                         "n": {"missing": "keep", "sentinels": [-9999], "scale": "minmax"}}})
+    y = np.array([10, np.nan, 30, 50, np.nan])
+    present = ~np.isnan(y)
+    expected = (y - np.nanmean(y)) / np.nanstd(y)  # NumPy over the present values only
+    np.testing.assert_allclose(column(out, "y"), expected, rtol=1e-5)  # NaN where missing (allclose: equal_nan)
+    assert column(out, "y_present").tolist() == present.astype(int).tolist()
+    n = np.array([3, np.nan, 5, 5, np.nan])  # -9999 is missing
+    np.testing.assert_allclose(column(out, "n"), (n - 3) / (5 - 3), rtol=1e-6)
+    assert column(out, "n_present").tolist() == [1, 0, 1, 1, 0]
+    assert TransformConfig.model_validate({"features": {"y": {"missing": "keep"}}}).output_names() == ["y", "y_present"]
+    with pytest.raises(ValueError, match="cannot go with impute"):
+        TransformConfig.model_validate({"features": {"y": {"missing": "keep", "impute": "mean"}}})

@@ -1,6 +1,8 @@
 """The TimeSeriesWindower in real pipelines: the forecasting demo (counts by hand,
-windows against keras on the transformed rows), the Beijing PM2.5 data (24 h
-history, next 24 h of TEMP and pm2.5; train 2010-2012, eval 2013, test 2014) and
+windows against keras on the transformed rows), the Beijing PM2.5 data (split by time
+at ingestion, Transform's z-scores from 2010-2012 only, pm2.5 `missing: keep`; 24 h
+history, next 24 h of TEMP and pm2.5; train 2010-2012, eval 2013, test 2014; no window
+with a missing target) and
 BasicMotions activity segments (20 samples, step 10, majority label with purity)."""
 from pathlib import Path
 
@@ -80,8 +82,17 @@ def _beijing_config(tmp_path, data):
     (tmp_path / "c.yaml").write_text(f"""\
 name: beijing-windows
 components:
-  example_gen: {{input: {data}}}
+  example_gen:
+    input: {data}
+    time_split:
+      parts: {{year: year, month: month, day: day, hour: hour}}
+      splits: [{{name: train, until: "2012-12-31"}}, {{name: eval, until: "2013-12-31"}}, {{name: test}}]
   example_validator: {{on_anomalies: warn}}
+  transform:
+    features:
+      TEMP: {{scale: zscore}}
+      pm2.5: {{missing: keep, scale: zscore}}
+    passthrough: [DEWP, PRES, Iws, year, month, day, hour]
   time_series_windower:
     timestamp: {{parts: {{year: year, month: month, day: day, hour: hour}}}}
     step_seconds: 3600
@@ -104,8 +115,17 @@ def test_beijing_windows_equal_keras_and_never_leak(tmp_path):
     n = len(csv)
     assert counts["rows_in"] == counts["rows_gridded"] == n == 43824
     assert counts["windows_candidate"] == n - 48 + 1 and counts["dropped_gap"] == 0
-    x = csv[["TEMP", "DEWP", "PRES", "Iws"]].to_numpy(np.float32)
-    y = csv[["TEMP", "pm2.5"]].to_numpy(np.float32)
+    # time split at ingestion: Transform's analyzers saw 2010-2012 only (pandas on those
+    # years); pm2.5 is declared `missing: keep`, so its missing values stay missing (NaN)
+    train = csv[csv.year <= 2012]
+    z = csv.copy()
+    for col in ("TEMP", "pm2.5"):
+        present = train[col].dropna()
+        z[col] = (csv[col] - present.mean()) / present.std(ddof=0)
+    x = z[["TEMP", "DEWP", "PRES", "Iws"]].to_numpy(np.float32)
+    y = z[["TEMP", "pm2.5"]].to_numpy(np.float32)
+    transformed = read_examples(result.output_uri("Transform", "transformed_examples"), "train")
+    assert sum(r["pm2.5_present"][0] == 0 for r in transformed) == int(train["pm2.5"].isna().sum())
     oracle_in, oracle_tgt = keras_inputs(x, 24), keras_inputs(y[24:], 24)
     k = n - 48 + 1
     has_nan = np.isnan(oracle_tgt[:k]).any(axis=(1, 2))
@@ -113,7 +133,8 @@ def test_beijing_windows_equal_keras_and_never_leak(tmp_path):
     t_start, t_end = times.iloc[:k].to_numpy(), times.iloc[47:47 + k].to_numpy()
     b1, b2 = np.datetime64("2013-01-01T00:00"), np.datetime64("2014-01-01T00:00")
     same = ((t_start < b1) == (t_end < b1)) & ((t_start < b2) == (t_end < b2))
-    assert counts["dropped_missing_value"] == int(has_nan.sum())
+    assert counts["dropped_missing_value"] == 0  # every input complete
+    assert counts["dropped_missing_target"] == int(has_nan.sum()) > 6000  # no window with an invented pm2.5
     assert counts["dropped_split_boundary"] == int((~has_nan & ~same).sum())
     epoch = (times - pd.Timestamp("1970-01-01")).dt.total_seconds().astype(np.int64).to_numpy()
     index_of = {t: i for i, t in enumerate(epoch)}
@@ -123,8 +144,9 @@ def test_beijing_windows_equal_keras_and_never_leak(tmp_path):
         assert len(ws) == counts[f"windows_{split}"]
         for w in ws[:: max(1, len(ws) // 300)]:  # a few hundred per split, element by element
             i = index_of[w["start_time"][0]]
-            np.testing.assert_array_equal(np.reshape(w["inputs"], (24, 4)), oracle_in[i])
-            np.testing.assert_array_equal(np.reshape(w["targets"], (24, 2)), oracle_tgt[i])
+            np.testing.assert_allclose(np.reshape(w["inputs"], (24, 4)), oracle_in[i], rtol=1e-4, atol=1e-5)
+            np.testing.assert_allclose(np.reshape(w["targets"], (24, 2)), oracle_tgt[i], rtol=1e-4, atol=1e-5)
+        assert all(np.isfinite(w["targets"]).all() for w in ws)
         start = np.array([w["start_time"][0] for w in ws], "datetime64[s]")
         end = np.array([w["end_time"][0] for w in ws], "datetime64[s]")
         if lo is not None:

@@ -65,7 +65,7 @@ def test_blockwise_equals_whole_series(n, history, shift, stride, rate, block_ro
         np.testing.assert_array_equal(got, want)
     assert counts["dropped_gap"] == skipped
     assert counts["windows_candidate"] == counts["dropped_gap"] + counts["dropped_split_boundary"] + \
-        counts["dropped_missing_value"] + counts["windows_out"]
+        counts["dropped_missing_value"] + counts["dropped_missing_target"] + counts["windows_out"]
     for s in starts:  # no window crosses a gap or the split boundary
         span = range(s, s + spec.span)
         assert all(present[i] for i in span)

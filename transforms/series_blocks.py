@@ -232,7 +232,7 @@ def window_block(blk: BlockInput, spec: WindowSpec, block_rows: int, split_ends_
     if blk.labels is not None:
         lv = np.zeros(max(n, 0), np.int64)
         lv[local[inside]] = blk.labels[inside]
-    counts = {"windows_candidate": 0, "dropped_gap": 0, "dropped_missing_value": 0,
+    counts = {"windows_candidate": 0, "dropped_gap": 0, "dropped_missing_value": 0, "dropped_missing_target": 0,
               "dropped_split_boundary": 0, "dropped_impure": 0, "windows_out": 0}
     starts, inputs, targets, skipped = make_windows(values, spec, tv, present=present, offset=first)
     own = starts < block_rows  # later starts belong to the next block
@@ -245,9 +245,11 @@ def window_block(blk: BlockInput, spec: WindowSpec, block_rows: int, split_ends_
     counts["dropped_gap"] = skipped_own
     counts["windows_candidate"] = len(starts) + skipped_own
     ok = np.isfinite(inputs).all(axis=(1, 2))
-    if targets is not None:
-        ok &= np.isfinite(targets).all(axis=(1, 2))
-    counts["dropped_missing_value"] = int((~ok).sum())
+    counts["dropped_missing_value"] = int((~ok).sum())  # a missing input value
+    if targets is not None:  # inputs complete, a target missing: never a window with an invented target
+        target_ok = np.isfinite(targets).all(axis=(1, 2))
+        counts["dropped_missing_target"] = int((ok & ~target_ok).sum())
+        ok &= target_ok
     g0 = starts + first
     g1 = g0 + spec.span - 1
     split_first = np.searchsorted(split_ends_idx, g0, side="right")

@@ -8,6 +8,9 @@ pipeline config (``datalife.transforms.tabular.preprocessing_fn``); TFX passes t
    feature's ``sentinels`` (e.g. -9999) is missing;
 2. ``impute``: ``mean`` / ``median`` (TFT quantiles, epsilon 1e-4) of the present
    values, ``most_frequent`` (ties: the smallest value for numbers), or ``constant``;
+   or ``missing: keep``: nothing is invented, the output holds NaN where the value is
+   missing and ``<name>_present`` (1 / 0) says which (scale statistics from the present
+   values only; the windower drops windows with a missing value and counts them);
 3. one op: ``scale`` (``zscore`` with the population standard deviation, ``minmax``
    to [0, 1]), ``encode`` (``vocabulary`` ids, ``one_hot`` of width top_k +
    num_oov_buckets), or ``bucketize`` (quantile ``num_buckets`` or fixed ``boundaries``).
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import importlib
 
-from datalife.transforms.transform_config import FeatureTransform, TransformConfig
+from datalife.transforms.transform_config import PRESENT_SUFFIX, FeatureTransform, TransformConfig
 
 __all__ = ["preprocessing_fn", "output_names", "CROSS_SEPARATOR"]
 
@@ -166,6 +169,25 @@ def _impute(name: str, dense, present, spec: FeatureTransform):
     return tf.where(present, dense, fill)
 
 
+def _keep_missing(name: str, x, spec: FeatureTransform):
+    """``missing: keep``: (values, NaN where missing, scaled with statistics of the
+    present values only; presence mask as int64 1 / 0)."""
+    dense, present = _flat_dense_and_present(x, name, spec.sentinels)
+    if _is_string(dense):
+        raise ValueError(f"feature {name!r}: missing: keep needs numbers, the feature holds strings")
+    dense = tf.cast(dense, tf.float32)
+    values = tf.boolean_mask(dense, present)
+    if spec.scale == "zscore":
+        mean = tft.mean(values)
+        std = tf.sqrt(tft.var(values))
+        dense = tf.math.divide_no_nan(dense - mean, std)
+    elif spec.scale == "minmax":
+        low, high = tft.min(values), tft.max(values)
+        dense = tf.math.divide_no_nan(dense - low, high - low)
+    nan = tf.fill(tf.shape(dense), tf.constant(float("nan"), tf.float32))
+    return tf.where(present, dense, nan), tf.cast(present, tf.int64)
+
+
 def _apply_op(name: str, x, spec: FeatureTransform):
     if spec.scale is not None:
         if _is_string(x):
@@ -205,6 +227,9 @@ def preprocessing_fn(inputs, custom_config=None):
         if name not in inputs:
             raise ValueError(f"transform feature {name!r} is not in the data: {sorted(inputs)}")
         x = inputs[name]
+        if spec.missing == "keep":
+            outputs[name], outputs[f"{name}{PRESENT_SUFFIX}"] = _keep_missing(name, x, spec)
+            continue
         if spec.impute is None and not spec.sentinels:
             dense = _require_complete(name, x, "a feature")
         else:

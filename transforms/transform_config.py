@@ -34,6 +34,9 @@ class Bucketize(StrictModel):
         return self
 
 
+PRESENT_SUFFIX = "_present"  # the presence mask of a feature declared missing: keep
+
+
 class FeatureTransform(StrictModel):
     """What Transform does to one input feature (applied in this order: impute, then one op)."""
 
@@ -45,12 +48,19 @@ class FeatureTransform(StrictModel):
     num_oov_buckets: int = Field(1, ge=0)
     bucketize: Optional[Bucketize] = None
     sentinels: list[float] = Field(default_factory=list)
+    # keep: missing values are not invented; the output holds NaN where the value is
+    # missing and `<name>_present` (1 / 0) says which; scale statistics come from the
+    # present values only. The windower drops windows with a missing value (counted).
+    missing: Optional[Literal["keep"]] = None
 
     @model_validator(mode="after")
     def _consistent(self):
         ops = [k for k in ("scale", "encode", "bucketize") if getattr(self, k) is not None]
         if len(ops) > 1:
             raise ValueError(f"choose one of scale / encode / bucketize per feature, got {ops}")
+        if self.missing == "keep" and (self.impute is not None or self.encode or self.bucketize):
+            raise ValueError("missing: keep passes missing values through as NaN with a presence mask; it "
+                             "cannot go with impute, encode or bucketize (allowed with it: scale, sentinels)")
         if self.impute == "constant" and self.fill_value is None:
             raise ValueError("impute: constant needs 'fill_value'")
         if self.impute != "constant" and self.fill_value is not None:
@@ -126,6 +136,7 @@ class TransformConfig(StrictModel):
     def output_names(self) -> list[str]:
         """The features the tabular ``preprocessing_fn`` outputs for this config."""
         names = [*self.features, *(c.output_name for c in self.crosses), *self.passthrough]
+        names += [f"{n}{PRESENT_SUFFIX}" for n, spec in self.features.items() if spec.missing == "keep"]
         for wind in self.wind_vectors:
             names += [f"{wind.name}_x", f"{wind.name}_y"]
         if self.time_signals:

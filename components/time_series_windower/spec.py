@@ -15,7 +15,8 @@ from datalife.transforms.windows import WindowSpec
 __all__ = ["WindowerConfig", "SplitConfig", "RULES"]
 
 ROWS = ("rows_no_timestamp", "rows_bad_timestamp", "rows_off_grid", "rows_duplicate_time", "rows_gridded")
-WINDOWS = ("dropped_gap", "dropped_missing_value", "dropped_split_boundary", "dropped_impure", "windows_out")
+WINDOWS = ("dropped_gap", "dropped_missing_value", "dropped_missing_target", "dropped_split_boundary", "dropped_impure",
+           "windows_out")
 SERIES = ("series_windowed", "series_too_short")
 RULES = [Rule("rows_in", ROWS), Rule("windows_candidate", WINDOWS), Rule("series_in", SERIES)]
 
