@@ -63,7 +63,7 @@ def test_unknown_option_in_feature():
     text = GOOD.replace("{scale: zscore}", "{scale: zscore, clip: 3}")
     assert errors(text) == [
         "c.yaml:7: components.transform.features.age.clip: unknown key 'clip'; allowed: bucketize, "
-        "encode, fill_value, impute, num_oov_buckets, scale, sentinels, top_k"
+        "encode, fill_value, impute, missing, num_oov_buckets, scale, sentinels, top_k"
     ]
 
 
