@@ -38,9 +38,12 @@ def _scalar(v):
 
 
 class DecodeRows(ConfigDoFn):
-    """(split, [serialized]) -> one small row per example of the pool splits:
-    ``{key, id, split, label, show, x}`` (``x``: the feature vector, a dict of numeric
-    features or a list for an embedding)."""
+    """(split, [serialized]) -> one compact block per batch of the pool splits:
+    ``{split, keys, ids, labels, show, names, X, problems}``; ``X`` is a NumPy matrix
+    (float32 for an embedding: 4 bytes a value, not a Python float each; float64 for
+    numeric features, NaN where a value is missing) and ``problems`` maps a row of the
+    block to (reason, message) for what the core cannot see (a missing value, a vector
+    of another length, a value that is not a number)."""
 
     config_type = ActiveSamplerConfig
 
@@ -48,63 +51,101 @@ class DecodeRows(ConfigDoFn):
         split, raws = batch
         cfg = self.cfg
         cols = Columns(raws)
+        n = len(raws)
         keys, ids = _keys(cols, raws, cfg.key_field)
-        labels = [_scalar(v) for v in cols[cfg.label_field]] if cfg.label_field in cols else [None] * len(raws)
+        labels = [_scalar(v) for v in cols[cfg.label_field]] if cfg.label_field in cols else [None] * n
         show = [_scalar(v) for v in cols[cfg.show_field]] if cfg.show_field and cfg.show_field in cols \
-            else [None] * len(raws)
+            else [None] * n
+        problems = {}
         if cfg.embedding_field:
-            vectors = cols[cfg.embedding_field] if cfg.embedding_field in cols else [None] * len(raws)
-            xs = [None if v is None else ([v] if not isinstance(v, list) else v) for v in vectors]
+            vectors = cols[cfg.embedding_field] if cfg.embedding_field in cols else [None] * n
+            lengths = Counter(len(v) if isinstance(v, list) else 1 for v in vectors if v is not None)
+            dim = lengths.most_common(1)[0][0] if lengths else 1
+            X = np.full((n, dim), np.nan, dtype=np.float32)
+            for i, v in enumerate(vectors):
+                v = v if isinstance(v, list) or v is None else [v]
+                if v is None:
+                    problems[i] = ("missing_features", f"no {cfg.embedding_field!r} vector")
+                elif len(v) != dim:
+                    problems[i] = ("wrong_dimension", f"{cfg.embedding_field!r} has {len(v)} values, the others {dim}")
+                else:
+                    try:
+                        X[i] = np.asarray(v, dtype=np.float32)
+                    except (TypeError, ValueError):
+                        problems[i] = ("non_numeric_features", f"{cfg.embedding_field!r} is not numeric")
+            names = [cfg.embedding_field]
         else:
             skip = {cfg.label_field, cfg.key_field, cfg.show_field, *OUT_FIELDS}
-            names = cfg.features if cfg.features is not None else [
-                n for n in cols if n not in skip and cols.kind(n) in ("int", "float")]
-            columns = {n: (cols[n] if n in cols else [None] * len(raws)) for n in names}
-            xs = [{n: _scalar(columns[n][i]) for n in names} for i in range(len(raws))]
-        for i in range(len(raws)):
-            yield {"key": keys[i], "id": None if ids is None else ids[i], "split": split,
-                   "label": None if isinstance(labels[i], list) else labels[i], "show": show[i], "x": xs[i]}
+            names = list(cfg.features) if cfg.features is not None else sorted(
+                nm for nm in cols if nm not in skip and cols.kind(nm) in ("int", "float"))
+            X = np.full((n, len(names)), np.nan)
+            for j, nm in enumerate(names):
+                values = cols[nm] if nm in cols else [None] * n
+                for i, v in enumerate(values):
+                    v = _scalar(v)
+                    if isinstance(v, (int, float)):
+                        X[i, j] = v
+                    elif v is None:
+                        problems.setdefault(i, ("missing_features", f"no value for {nm!r}"))
+                    else:
+                        problems.setdefault(i, ("non_numeric_features", f"{nm!r} holds {type(v).__name__}, "
+                                                                         f"not one number"))
+        yield {"split": split, "keys": keys, "ids": ids, "labels": [None if isinstance(v, list) else v for v in labels],
+               "show": show, "names": names, "X": X, "problems": problems}
 
 
-def _matrix(rows, cfg: ActiveSamplerConfig):
-    """The feature matrix (NaN where a value is missing: the core quarantines the row),
-    the feature names, and per-row problems the core cannot see (a vector of another length)."""
-    problems = {}
+def _pool_rows(blocks: list, cfg: ActiveSamplerConfig):
+    """The blocks -> (rows: one small dict per example without its features, sorted by
+    key then split so the order never depends on Beam's; X: their features in that
+    order, filled block by block and each block freed once copied; feature names;
+    problems by row). Feature names: the config's, or every numeric column met (a
+    block without one of them has no value for it)."""
     if cfg.embedding_field:
-        lengths = Counter(len(r["x"]) for r in rows if r["x"] is not None)
-        dim = lengths.most_common(1)[0][0] if lengths else 1
-        X = np.full((len(rows), dim), np.nan)
-        for i, r in enumerate(rows):
-            v = r["x"]
-            if v is None:
-                problems[i] = ("missing_features", f"no {cfg.embedding_field!r} vector")
-            elif len(v) != dim:
-                problems[i] = ("wrong_dimension", f"{cfg.embedding_field!r} has {len(v)} values, the others {dim}")
+        dims = Counter()
+        for b in blocks:
+            dims[b["X"].shape[1]] += len(b["keys"]) - len(b["problems"])
+        dim = dims.most_common(1)[0][0] if dims else 1
+        names = [cfg.embedding_field]
+    else:
+        names = list(cfg.features) if cfg.features is not None else sorted({nm for b in blocks for nm in b["names"]})
+        if not names:
+            raise ValueError(f"active_sampler: the examples have no numeric feature besides {cfg.label_field!r}; "
+                             f"set features or embedding_field")
+        dim = len(names)
+    where = [(b["keys"][i], b["split"], k, i) for k, b in enumerate(blocks) for i in range(len(b["keys"]))]
+    where.sort(key=lambda t: (t[0], t[1]))
+    dtype = np.float32 if cfg.embedding_field else np.float64
+    X = np.full((len(where), dim), np.nan, dtype=dtype)
+    position = {(k, i): pos for pos, (_, _, k, i) in enumerate(where)}
+    rows, problems = [None] * len(where), {}
+    for k in range(len(blocks)):
+        b, blocks[k] = blocks[k], None
+        for i in range(len(b["keys"])):
+            pos = position[(k, i)]
+            rows[pos] = {"key": b["keys"][i], "id": None if b["ids"] is None else b["ids"][i], "split": b["split"],
+                         "label": b["labels"][i], "show": b["show"][i]}
+            if i in b["problems"]:
+                problems[pos] = b["problems"][i]
+        if cfg.embedding_field:
+            if b["X"].shape[1] == dim:
+                X[[position[(k, i)] for i in range(len(b["keys"]))]] = b["X"]
             else:
-                try:
-                    X[i] = np.asarray(v, dtype=np.float64)
-                except (TypeError, ValueError):
-                    problems[i] = ("non_numeric_features", f"{cfg.embedding_field!r} is not numeric")
-        return X, [cfg.embedding_field], problems
-    names = sorted({n for r in rows for n in r["x"]}) if cfg.features is None else list(cfg.features)
-    if not names:
-        raise ValueError(f"active_sampler: the examples have no numeric feature besides {cfg.label_field!r}; "
-                         f"set features or embedding_field")
-    X = np.full((len(rows), len(names)), np.nan)
-    for i, r in enumerate(rows):
-        for j, n in enumerate(names):
-            v = r["x"].get(n)
-            if isinstance(v, (int, float)):
-                X[i, j] = v
-            elif v is None:
-                problems.setdefault(i, ("missing_features", f"no value for {n!r}"))
-            else:
-                problems.setdefault(i, ("non_numeric_features", f"{n!r} holds {type(v).__name__}, not one number"))
-    return X, names, problems
+                for i in range(len(b["keys"])):
+                    problems.setdefault(position[(k, i)], (
+                        "wrong_dimension", f"{cfg.embedding_field!r} has {b['X'].shape[1]} values, the others {dim}"))
+        else:
+            at = [position[(k, i)] for i in range(len(b["keys"]))]
+            for j, nm in enumerate(names):
+                if nm in b["names"]:
+                    X[at, j] = b["X"][:, b["names"].index(nm)]
+                else:
+                    for pos in at:
+                        problems.setdefault(pos, ("missing_features", f"no value for {nm!r}"))
+    return rows, X, names, problems
 
 
-def select_rows(rows: list, config_json: str) -> dict:
-    """Every pool row -> the selection: ``batch`` (records, best first), ``summary``,
+def select_rows(blocks: list, config_json: str) -> dict:
+    """Every pool block (``DecodeRows``) -> the selection: ``batch`` (records, best first), ``summary``,
     ``counts``, ``quarantine`` (standard records), ``projection`` (2-D points to draw);
     or ``{"error": message}`` for input the selection refuses (a clear error, raised by
     the executor)."""
@@ -115,23 +156,24 @@ def select_rows(rows: list, config_json: str) -> dict:
     import pandas as pd
 
     cfg = ActiveSamplerConfig.model_validate_json(config_json)
-    rows = sorted(rows, key=lambda r: r["key"])  # the order never depends on Beam's
+    rows, X, names, problems = _pool_rows(blocks, cfg)
     counts = Counter(rows_in=len(rows))
     quarantine = []
-    seen, keep = set(), []
-    for r in rows:
+    usable, seen = [], set()
+    for i, r in enumerate(rows):
         if r["key"] in seen:  # the same example twice: one copy is enough to label
             quarantine.append(quarantine_record(None, "duplicate_example", "the same example occurs again in the pool",
                                                 record=r["id"] or r["key"], split=r["split"]))
             continue
         seen.add(r["key"])
-        keep.append(r)
-    X, names, problems = _matrix(keep, cfg)
-    for i, (reason, message) in sorted(problems.items()):
-        quarantine.append(quarantine_record(None, reason, message, record=keep[i]["id"] or keep[i]["key"],
-                                            field=cfg.embedding_field or None, split=keep[i]["split"]))
-    usable = [i for i in range(len(keep)) if i not in problems]
-    keep, X = [keep[i] for i in usable], X[usable]
+        if i in problems:
+            reason, message = problems[i]
+            quarantine.append(quarantine_record(None, reason, message, record=r["id"] or r["key"],
+                                                field=cfg.embedding_field or None, split=r["split"]))
+            continue
+        usable.append(i)
+    keep = [rows[i] for i in usable]
+    X = X[usable] if len(usable) < len(X) else X
     keys = [r["key"] for r in keep]
     labels = np.array([r["label"] for r in keep], dtype=object)
     try:

@@ -186,7 +186,9 @@ def make_pool(data, labels=None, *, keys=None, features=None, label_column: str 
             labels = data[label_column].to_numpy(dtype=object)
         X = _features(data, features, [label_column, key_column])
     else:
-        X = np.asarray(data, dtype=np.float64)
+        X = np.asarray(data)
+        # float32 stays float32 (an embedding matrix of a million rows: half the memory)
+        X = X if X.dtype == np.float32 else np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
             raise SelectionError(f"X: expected a 2-D array (examples x features), got shape {X.shape}")
     n = len(X)
