@@ -225,17 +225,49 @@ def pair_maker(cfg: PipelineConfig, examples, gate):
 
 def drift_baseline(cfg: PipelineConfig):
     """The Examples the gate compares with (``example_validator.drift.baseline``: a previous
-    span's or serving data's Examples artifact folder), imported so lineage shows it."""
+    span's or serving data's Examples artifact folder, or ``previous_span``: the newest
+    earlier span this pipeline read, from its metadata store), imported so lineage shows it."""
     drift = cfg.components.example_validator.drift
     if drift is None:
         return None
     import json
     from pathlib import Path
 
-    uri = _location(cfg, drift.baseline)
-    splits = sorted(p.name[6:] for p in Path(uri).glob("Split-*")) if "://" not in uri else [drift.split]
+    from datalife.pipeline.previous_span import PREVIOUS_SPAN
+
+    properties = {}
+    if drift.baseline == PREVIOUS_SPAN:
+        found = _previous_span(cfg)
+        if found is None:
+            return None
+        span, uri, splits = found
+        properties["span"] = span
+    else:
+        uri = _location(cfg, drift.baseline)
+        splits = sorted(p.name[6:] for p in Path(uri).glob("Split-*")) if "://" not in uri else [drift.split]
     return tfx.dsl.Importer(source_uri=uri, artifact_type=tfx.types.standard_artifacts.Examples,
-                            properties={"split_names": json.dumps(splits)}).with_id("BaselineExamples")
+                            properties={"split_names": json.dumps(splits), **properties}).with_id("BaselineExamples")
+
+
+def _previous_span(cfg: PipelineConfig):
+    """(span, uri, splits) of the newest earlier span this pipeline read, or None (the
+    first span, or no store yet): then the gate runs without its drift check."""
+    import logging
+
+    from datalife.components.arrow_example_gen.spans import find_spans, select_spans
+    from datalife.pipeline.mlmd import connection_config, open_store
+    from datalife.pipeline.previous_span import previous_span_examples
+
+    gen = cfg.components.example_gen
+    current = int(select_spans(find_spans(_location(cfg, gen.input), gen.spans), gen.spans).span.max())
+    if cfg.metadata.mysql is None and cfg.metadata.postgresql is None and not cfg.metadata_path.is_file():
+        found = None
+    else:
+        found = previous_span_examples(open_store(connection_config(cfg)), cfg.name, current)
+    if found is None:
+        logging.warning("drift baseline previous_span: no earlier span of pipeline %r in its metadata store "
+                        "(span %d is the first): the gate runs without the drift check", cfg.name, current)
+    return found
 
 
 def build_components(cfg: PipelineConfig) -> list:
@@ -253,6 +285,7 @@ def build_components(cfg: PipelineConfig) -> list:
         statistics=stats.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
     baseline, drift = drift_baseline(cfg), c.example_validator.drift
+    drift = drift if baseline is not None else None  # previous_span on the first span: nothing to compare
     gate = ValidationGate(
         anomalies=validator.outputs["anomalies"],
         schema=schema_gen.outputs["schema"],

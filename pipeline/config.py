@@ -155,6 +155,11 @@ class ComponentsConfig(StrictModel):
         if self.label_unifier is not None and (self.weak_labeler or self.time_series_windower):
             raise ValueError("the label_unifier's image examples do not go through weak_labeler or "
                              "time_series_windower")
+        drift = self.example_validator.drift
+        if drift is not None and drift.baseline == "previous_span" and (self.example_gen is None
+                                                                        or self.example_gen.spans is None):
+            raise ValueError("example_validator.drift.baseline: previous_span needs example_gen.spans (a pattern "
+                             "with {SPAN} or a date); without spans give the baseline Examples folder")
         return self
 
     @model_validator(mode="after")

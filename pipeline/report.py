@@ -238,6 +238,37 @@ def _accounting_html(executions) -> str:
     return _table(["component", "scope", "counts", "rules"], rows) if rows else ""
 
 
+def _drift_history_html(store, pipeline) -> str:
+    """Drift across spans (two drift checks or more in the store): span x feature, the
+    measure that decides (KS p-value for numbers, L-infinity for categories), bold where
+    it drifted; and a bar per span of how many features drifted."""
+    from datalife.pipeline.drift_history import drift_history
+
+    table = drift_history(store, pipeline)
+    if table.empty or table["span"].nunique() < 2:
+        return ""
+    table = table.drop_duplicates(["span", "feature", "measure"], keep="last")
+    decide = table[table.measure.isin(["ks", "linf"])]
+    spans = sorted(decide["span"].dropna().unique())
+    features = sorted(decide["feature"].unique())
+    cell = {(r.span, r.feature): r for r in decide.itertuples()}
+    rows = []
+    for span in spans:
+        base = next((c.baseline_span for (s, _), c in cell.items() if s == span), None)
+        row = [f"{span} (vs {base})"]
+        for f in features:
+            c = cell.get((span, f))
+            row.append("" if c is None else (f"DRIFT {c.measure} {c.value:.3g}" if c.drifted else f"{c.measure} {c.value:.3g}"))
+        rows.append(row)
+    counts = [int(decide[(decide.span == s)].drifted.sum()) for s in spans]
+    return ("<section><h2>Drift across spans</h2><p>Each span against the one before it, as the gate checked it "
+            "(KS p-value for numeric features, L-infinity distance for categorical ones; DRIFT where it crossed "
+            "its threshold). <code>datalife.pipeline.drift_history.drift_history(store)</code> gives every "
+            "measure as a DataFrame.</p>" + _table(["span", *features], rows)
+            + _bars_svg([float(c) for c in counts], [str(s) for s in spans], "features drifted per span", horizontal=True)
+            + "</section>")
+
+
 def _last_output(executions) -> int:
     with_outputs = [e for e in executions if e.output_ids]
     if not with_outputs:
@@ -280,6 +311,9 @@ def write_run_report(target, out: Path | None = None, run_id: str | None = None)
         if "report" in e.outputs:
             sections.append(f"<section><h2>{html.escape(e.component)} report</h2>"
                             f"{_component_report_html(e.outputs['report'][0])}</section>")
+    drift = _drift_history_html(store, pipeline)
+    if drift:
+        sections.append(drift)
     from datalife.pipeline.read import examples_outputs
 
     made = examples_outputs(store, run)  # the lineage of the last Examples, else of the last output

@@ -50,6 +50,12 @@ def _drift(cfg: DriftConfig, schema_uri: str, examples, baseline, statistics):
     return table, pictures
 
 
+def _span_of(examples):
+    """The Examples' span (ExampleGen's, or the one an importer was given), or None."""
+    props = examples.mlmd_artifact.properties
+    return int(props["span"].int_value) if "span" in props else None
+
+
 def run(anomalies, schema, validated_schema, report, on_anomalies: str, drift: str = "",
         examples=None, baseline_examples=None, statistics=None) -> None:
     from datalife.components.validation_gate.drift import DriftFound, format_drift
@@ -75,7 +81,9 @@ def run(anomalies, schema, validated_schema, report, on_anomalies: str, drift: s
         table, pictures = _drift(cfg, schema.uri, examples, baseline_examples, statistics)
         drifted = sorted(set(table.feature[table.drifted]))
         summary.update({"compare": cfg.compare, "baseline": baseline_examples.uri, "split": cfg.split,
-                        "drifted_features": drifted, "on_drift": cfg.on_drift})
+                        "drifted_features": drifted, "on_drift": cfg.on_drift,
+                        "span": _span_of(examples), "baseline_span": _span_of(baseline_examples),
+                        "drift_table": table.to_dict("records")})  # pipeline.drift_history reads it back
         validated_schema.set_string_custom_property("drifted_features", json.dumps(drifted))
         sections.append((f"{cfg.compare.capitalize()} against {baseline_examples.uri} (split {cfg.split})",
                          table.to_dict("records")))

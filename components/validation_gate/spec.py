@@ -20,7 +20,9 @@ class DriftConfig(StrictModel):
     plus our two-sample KS test on the raw values (numeric); thresholds in
     ``thresholds`` (defaults and per-feature overrides, ``None`` switches one off)."""
 
-    baseline: str  # an Examples artifact folder (Split-<name>/*.gz): a previous span, or serving data
+    # an Examples artifact folder (Split-<name>/*.gz): a previous span, or serving data; or
+    # previous_span: the newest earlier span this pipeline read (from its metadata store)
+    baseline: str
     compare: Literal["drift", "skew"] = "drift"
     split: str = "train"  # the split compared on both sides
     on_drift: Literal["fail", "warn"] = "fail"
