@@ -290,6 +290,7 @@ def build_components(cfg: PipelineConfig) -> list:
         anomalies=validator.outputs["anomalies"],
         schema=schema_gen.outputs["schema"],
         on_anomalies=c.example_validator.on_anomalies,
+        environment=c.example_validator.environment or "",
         statistics=stats.outputs["statistics"],  # a column missing from one split only; drift's current stats
         **({} if drift is None else {"drift": drift.model_dump_json(), "examples": examples,
                                      "baseline_examples": baseline.outputs["result"]}),

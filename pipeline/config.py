@@ -120,6 +120,9 @@ class SchemaGenConfig(StrictModel):
 class ExampleValidatorConfig(StrictModel):
     on_anomalies: Literal["fail", "warn"] = "fail"
     drift: Optional[DriftConfig] = None  # drift from a previous span / skew from serving data, in the gate
+    # validate in a schema environment (the curated schema's TRAINING / SERVING): in SERVING,
+    # features marked not in SERVING (the label, label_original) may be absent
+    environment: Optional[Literal["TRAINING", "SERVING"]] = None
 
 
 class ComponentsConfig(StrictModel):

@@ -36,7 +36,7 @@ def lineage_text(store, artifact_id: int) -> str:
             lines.append(f"    in  {key}: {type_name} #{aid} {uri}")
         for key, aid, type_name, uri in n.outputs:
             props = mlmd.properties_of(store.get_artifacts_by_id([aid])[0])
-            extra = f" input_fingerprint={props['input_fingerprint']}" if "input_fingerprint" in props else ""
+            extra = "".join(f" {name}={props[name]}" for name in ("input_fingerprint", "schema_sha256") if name in props)
             lines.append(f"    out {key}: {type_name} #{aid} {uri}{extra}")
     return "\n".join(lines)
 

@@ -84,3 +84,36 @@ def test_cli_diff_and_promote(tmp_path, capsys):
     assert {f.name: f.type for f in promoted.feature}["income"] == schema_pb2.INT
     assert main(["schema", "diff", str(tmp_path / "missing.pbtxt"), str(curated)]) == 2
     assert "missing.pbtxt: no schema file" in capsys.readouterr().err
+
+
+def test_gate_in_serving_environment_excuses_the_weak_labelers_label_original(tmp_path):
+    """Training data carried gold labels (the weak labeler moved them to label_original);
+    new unlabeled data has none. TFX's ExampleValidator, which takes no environment,
+    reports SCHEMA_MISSING_COLUMN; the gate with example_validator.environment: SERVING
+    validates in the curated schema's SERVING environment and does not."""
+    import tensorflow_data_validation as tfdv
+    from tfx.types import standard_artifacts
+
+    from datalife.components.validation_gate.executor import validate_in_environment
+    from datalife.components.weak_labeler.spec import WeakLabelerConfig
+
+    original = f"{WeakLabelerConfig.model_fields['label_field'].default}_original"
+    train = pd.DataFrame({"text_len": [10.0, 52, 33, 7], "label": [1, 0, 1, 0], original: ["spam", "ham", "spam", "ham"]})
+    schema = set_environments(tfdv.infer_schema(tfdv.generate_statistics_from_dataframe(train)), [original])
+    (tmp_path / "schema").mkdir()
+    write_schema(schema, tmp_path / "schema" / "schema.pbtxt")
+    unlabeled = tfdv.generate_statistics_from_dataframe(train.drop(columns=[original]))
+    stats = standard_artifacts.ExampleStatistics()
+    stats.uri, stats.split_names = str(tmp_path / "stats"), '["serving"]'
+    (tmp_path / "stats" / "Split-serving").mkdir(parents=True)
+    (tmp_path / "stats" / "Split-serving" / "FeatureStats.pb").write_bytes(unlabeled.SerializeToString())
+    plain = tfdv.validate_statistics(unlabeled, schema)  # what ExampleValidator does
+    assert [anomalies_pb2.AnomalyInfo.Type.Name(r.type) for r in plain.anomaly_info[original].reason] == [
+        "SCHEMA_MISSING_COLUMN"]
+    assert validate_in_environment(stats, str(tmp_path / "schema"), "SERVING") == []
+    [training] = validate_in_environment(stats, str(tmp_path / "schema"), "TRAINING")
+    assert (training.split, training.feature, training.kind) == ("serving", original, "SCHEMA_MISSING_COLUMN")
+    (tmp_path / "s2").mkdir()
+    write_schema(tfdv.infer_schema(tfdv.generate_statistics_from_dataframe(train)), tmp_path / "s2" / "schema.pbtxt")
+    with pytest.raises(ValueError, match=r"environment 'SERVING' is not an environment of the schema \(it has none\)"):
+        validate_in_environment(stats, str(tmp_path / "s2"), "SERVING")

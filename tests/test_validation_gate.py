@@ -65,3 +65,16 @@ def test_warn_mode_goes_on_and_reports(tmp_path):
     assert {(a["split"], a["feature"], a["kind"]) for a in result.anomalies} == {
         (split, "age", kind) for split in ("train", "eval")
         for kind in ("UNEXPECTED_DATA_TYPE", "INT_TYPE_NOT_INT_STRING")}
+    # the schema's content hash is on the validated schema, so lineage shows a schema change
+    import hashlib
+
+    from datalife.pipeline.lineage import lineage_text
+
+    store = mlmd.open_store(tmp_path / "runs" / "metadata.sqlite")
+    [gate] = [e for e in mlmd.run_executions(store, mlmd.latest_run(store)) if e.component == "ValidationGate"]
+    [validated] = store.get_artifacts_by_id(gate.output_ids["validated_schema"])
+    sha = hashlib.sha256((REPO / "data" / "schemas" / "customers.pbtxt").read_bytes()).hexdigest()
+    assert validated.custom_properties["schema_sha256"].string_value == sha
+    [transform] = [e for e in result.executions if e.component == "Transform"]
+    assert sha in lineage_text(store, transform.output_ids["transformed_examples"][0])
+

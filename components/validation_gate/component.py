@@ -30,6 +30,7 @@ def ValidationGate(
     statistics: InputArtifact[ExampleStatistics] = None,
     on_anomalies: Parameter[str] = "fail",
     drift: Parameter[str] = "",
+    environment: Parameter[str] = "",
 ):
     executor.run(anomalies, schema, validated_schema, report, on_anomalies, drift,
-                 examples, baseline_examples, statistics)
+                 examples, baseline_examples, statistics, environment)

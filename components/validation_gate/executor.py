@@ -2,13 +2,15 @@
 skew comparison against the baseline Examples -> stop or warn; the report; the schema."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 
 from tfx.dsl.io import fileio
 
 from datalife.components.report import Picture, draw_pictures, write_report
-from datalife.components.validation_gate.anomalies import (columns_missing_in_splits, format_anomalies,
+from datalife.components.validation_gate.anomalies import (anomalies_from_proto, columns_missing_in_splits,
+                                                           format_anomalies,
                                                            read_anomalies, read_split_statistics)
 from datalife.components.validation_gate.spec import DriftConfig
 
@@ -56,19 +58,41 @@ def _span_of(examples):
     return int(props["span"].int_value) if "span" in props else None
 
 
+def validate_in_environment(statistics, schema_uri: str, environment: str) -> list:
+    """Every split's statistics validated by TFDV in a schema environment (TFX's
+    ExampleValidator takes none): in SERVING, features the schema marks not in SERVING
+    (the label, the weak labeler's ``label_original``) are not required."""
+    import tensorflow_data_validation as tfdv
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    schema = _load_schema(schema_uri)
+    if environment not in schema.default_environment:
+        raise ValueError(f"ValidationGate: example_validator.environment {environment!r} is not an environment of "
+                         f"the schema (it has {list(schema.default_environment) or 'none'}); make the curated "
+                         f"schema's with: datalife schema promote INFERRED CURATED --serving-without FEATURE")
+    found = []
+    for split, dataset in read_split_statistics(statistics).items():
+        result = tfdv.validate_statistics(statistics_pb2.DatasetFeatureStatisticsList(datasets=[dataset]), schema,
+                                          environment=environment)
+        found += anomalies_from_proto(split, result.SerializeToString())
+    return found
+
+
 def run(anomalies, schema, validated_schema, report, on_anomalies: str, drift: str = "",
-        examples=None, baseline_examples=None, statistics=None) -> None:
+        examples=None, baseline_examples=None, statistics=None, environment: str = "") -> None:
     from datalife.components.validation_gate.drift import DriftFound, format_drift
 
     if on_anomalies not in ("fail", "warn"):
         raise ValueError(f"on_anomalies must be 'fail' or 'warn', got {on_anomalies!r}")
     found = read_anomalies(anomalies)
+    if environment and statistics is not None:  # the same check, in the schema environment asked for
+        found = validate_in_environment(statistics, schema.uri, environment)
     if statistics is not None:  # a column missing from one split only (SchemaGen deprecates it: TFDV is silent)
         found = sorted(found + columns_missing_in_splits(read_split_statistics(statistics), _load_schema(schema.uri)),
                        key=lambda a: (a.split, a.feature, a.kind))
     validated_schema.set_int_custom_property("anomaly_count", len(found))
     validated_schema.set_string_custom_property("anomalies", json.dumps([a.as_dict() for a in found]))
-    summary = {"anomalies": len(found), "on_anomalies": on_anomalies}
+    summary = {"anomalies": len(found), "on_anomalies": on_anomalies, **({"environment": environment} if environment else {})}
     sections, pictures, stop = [], {}, []
     if found:
         sections.append(("Anomalies", [a.as_dict() for a in found]))
@@ -97,3 +121,7 @@ def run(anomalies, schema, validated_schema, report, on_anomalies: str, drift: s
     if stop:
         raise stop[0] if len(stop) == 1 else AnomaliesFound("\n".join(str(s) for s in stop))
     fileio.copy(f"{schema.uri}/{SCHEMA_FILE}", f"{validated_schema.uri}/{SCHEMA_FILE}", overwrite=True)
+    # the schema's content hash: in lineage (every artifact downstream of the gate), a
+    # changed (promoted / edited) schema shows as a new hash
+    with fileio.open(f"{schema.uri}/{SCHEMA_FILE}", "rb") as f:
+        validated_schema.set_string_custom_property("schema_sha256", hashlib.sha256(f.read()).hexdigest())
