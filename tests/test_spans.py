@@ -147,3 +147,22 @@ def test_span_history_flags_a_span_rewritten_under_the_same_number():
         ("run1", 1, False), ("run2", 1, False), ("run2", 2, False), ("run3", 2, True)]
     assert format_rewritten(history) == (f"span 2 version None was re-written: artifact {last} read sha256 "
                                          f"cccccccccccc, an earlier one bbbbbbbbbbbb")
+
+
+def test_spans_with_different_columns_are_refused_naming_both_files(spans):
+    """The last two spans read together, the newer one with a column more: a clear error
+    naming both span files and both headers (never rows with a column silently missing)."""
+    from tfx.types import standard_artifacts
+
+    from datalife.components.arrow_example_gen.executor import column_plan
+    from datalife.components.arrow_example_gen.executor import span_inputs as executor_inputs
+    from datalife.components.arrow_example_gen.spec import ArrowExampleGenConfig
+    from datalife.pipeline.build import span_inputs
+
+    (spans / "span-2/v1/part-0.csv").write_text("a,b,c\n1,2,3\n")
+    cfg = SpanConfig(pattern="span-{SPAN}/v{VERSION}/*.csv", select="last", last=2)
+    spec, _, _ = span_inputs(str(spans), cfg, ArrowExampleGenConfig())
+    files = executor_inputs(str(spans), spec.spans, standard_artifacts.Examples())
+    with pytest.raises(ValueError, match=r"span-2/v1/part-0.csv: its header \['a', 'b', 'c'\] differs from "
+                                         r"span-1/v2/part-0.csv's \['a', 'b'\]"):
+        column_plan(files, ArrowExampleGenConfig())
