@@ -95,6 +95,21 @@ def _stats_files(uri: str) -> list[tuple[str, Path]]:
     return [(split, f) for split, f in found if f.is_file()]
 
 
+def present_missing(common) -> tuple:
+    """(present, missing) of a feature's TFDV common statistics, counting an empty value
+    list as missing (ExampleGen writes a missing CSV cell as an empty list, which TFDV
+    counts as present). Exact for features with at most one value per example (then
+    the examples holding a value are ``tot_num_values``); for multi-valued features with
+    empty lists the missing count is a lower bound, shown as ">= n"."""
+    present, missing = int(common.num_non_missing), int(common.num_missing)
+    if common.min_num_values > 0 or present == 0:
+        return present, missing
+    if common.max_num_values <= 1:
+        empty = present - int(common.tot_num_values)
+        return present - empty, missing + empty
+    return present, f">= {missing}"
+
+
 def _statistics_html(uri: str) -> str:
     parts = []
     for split, path in _stats_files(uri):
@@ -106,14 +121,12 @@ def _statistics_html(uri: str) -> str:
                 kind = f.WhichOneof("stats")
                 if kind == "num_stats":
                     s = f.num_stats
-                    common = s.common_stats
-                    rows.append([name, "numeric", common.num_non_missing, common.num_missing, s.mean, s.std_dev,
+                    rows.append([name, "numeric", *present_missing(s.common_stats), s.mean, s.std_dev,
                                  s.min, s.max, ""])
                 elif kind == "string_stats":
                     s = f.string_stats
-                    common = s.common_stats
                     top = ", ".join(f"{v.value} ({int(v.frequency)})" for v in s.top_values[:5])
-                    rows.append([name, "string", common.num_non_missing, common.num_missing, "", "", "", "",
+                    rows.append([name, "string", *present_missing(s.common_stats), "", "", "", "",
                                  f"{s.unique} unique: {top}"])
             title = f"{split}: " if split else ""
             pictures = "".join(_feature_picture(f.path.step[0] if f.path.step else f.name, f)

@@ -60,6 +60,14 @@ def test_beijing_train_statistics_cover_2010_to_2012_only(tmp_path):
         assert s.std_dev == pytest.approx(present.std(ddof=0), rel=1e-4)
         assert s.common_stats.tot_num_values == len(present)  # a missing cell is an empty list, no value
         assert s.mean != pytest.approx(truth[column].dropna().mean(), rel=1e-3)  # not the all-years value
+    # the run report's missing count: a missing cell is an empty list, which TFDV counts as present
+    from datalife.pipeline.report import present_missing
+
+    pm = by_name["pm2.5"].num_stats.common_stats
+    missing = int(train_years["pm2.5"].isna().sum())
+    assert missing > 1000 and pm.num_missing == 0  # TFDV's own count
+    assert present_missing(pm) == (len(train_years) - missing, missing)
+    assert present_missing(by_name["TEMP"].num_stats.common_stats) == (len(train_years), 0)
 
 
 def test_a_timestamp_column_and_rows_without_a_time(tmp_path):
