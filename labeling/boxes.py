@@ -13,6 +13,8 @@ shifted by their reader (see ``labeling.formats.voc``).
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Optional, Sequence, Union
 
@@ -24,16 +26,31 @@ CONVENTIONS = ("xyxy", "xywh", "cxcywh")
 UNITS = ("pixel", "normalized")
 
 
+ALL_FORMATS = tuple(f"{c}:{u}" for c in CONVENTIONS for u in UNITS)
+
+
+def _did_you_mean(convention: str, unit: str) -> str:
+    """' (did you mean 'xyxy:pixel'?)' for 'xyxy_pixel', 'XYXY-normalized', ...: the
+    words of the given text matched against the conventions and units."""
+    words = [w for w in re.split(r"[^a-z]+", f"{convention} {unit}".lower()) if w]
+    conv = next((w for w in words if w in CONVENTIONS), None)
+    found_unit = next((u for w in words for u in UNITS if w in (u, u + "s", u[:4])), None)
+    if conv is None:
+        return ""
+    return f" (did you mean '{conv}:{found_unit or 'pixel'}'?)"
+
+
 @dataclass(frozen=True)
 class BoxFormat:
     convention: str = "xyxy"
     unit: str = "normalized"
 
     def __post_init__(self):
-        if self.convention not in CONVENTIONS:
-            raise ValueError(f"box convention {self.convention!r} is not one of {', '.join(CONVENTIONS)}")
-        if self.unit not in UNITS:
-            raise ValueError(f"box unit {self.unit!r} is not one of {', '.join(UNITS)}")
+        if self.convention not in CONVENTIONS or self.unit not in UNITS:
+            what = (f"box convention {self.convention!r} is not one of {', '.join(CONVENTIONS)}"
+                    if self.convention not in CONVENTIONS else f"box unit {self.unit!r} is not one of {', '.join(UNITS)}")
+            raise ValueError(f"{what}{_did_you_mean(self.convention, self.unit)}; a box format is CONVENTION:UNIT, "
+                             f"one of {', '.join(ALL_FORMATS)} (the unit defaults to pixel)")
 
     @classmethod
     def parse(cls, spec: Union[str, "BoxFormat"]) -> "BoxFormat":

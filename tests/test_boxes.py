@@ -93,3 +93,17 @@ def test_boxes_to_mask_by_hand():
     expected[0:2, 0:3] = 1
     expected[1:2, 2:4] = 2
     np.testing.assert_array_equal(mask, expected)
+
+
+def test_a_mistyped_box_format_names_the_right_form_and_every_allowed_one():
+    from datalife.labeling.boxes import BoxFormat
+
+    with pytest.raises(ValueError) as info:
+        BoxFormat.parse("xyxy_pixel")
+    assert str(info.value) == (
+        "box convention 'xyxy_pixel' is not one of xyxy, xywh, cxcywh (did you mean 'xyxy:pixel'?); a box format "
+        "is CONVENTION:UNIT, one of xyxy:pixel, xyxy:normalized, xywh:pixel, xywh:normalized, cxcywh:pixel, "
+        "cxcywh:normalized (the unit defaults to pixel)")
+    with pytest.raises(ValueError, match=r"box unit 'pixels' is not one of pixel, normalized \(did you mean 'xywh:pixel'\?\)"):
+        BoxFormat.parse("xywh:pixels")
+    assert str(BoxFormat.parse("cxcywh:normalized")) == "cxcywh:normalized"
