@@ -171,3 +171,19 @@ def test_missing_keep_passes_nan_and_a_presence_mask_scaled_on_present_values():
     assert TransformConfig.model_validate({"features": {"y": {"missing": "keep"}}}).output_names() == ["y", "y_present"]
     with pytest.raises(ValueError, match="cannot go with impute"):
         TransformConfig.model_validate({"features": {"y": {"missing": "keep", "impute": "mean"}}})
+
+
+def test_metadata_columns_ride_through_transform_unchanged():
+    rows = [{"x": 1.0, "augment/copy": [0], "augment/ops": [b""], "source_file": b"a.csv", "label_source": b"gold"},
+            {"x": 3.0, "augment/copy": [2], "augment/ops": [b"hflip rotate"], "source_file": b"a.csv",
+             "label_source": b"end_model"},
+            {"x": 5.0, "augment/copy": [], "augment/ops": [], "source_file": b"b.csv", "label_source": b"weak"}]
+    spec = {"x": tf.io.FixedLenFeature([], tf.float32), "augment/copy": tf.io.VarLenFeature(tf.int64),
+            "augment/ops": tf.io.VarLenFeature(tf.string), "source_file": tf.io.FixedLenFeature([], tf.string),
+            "label_source": tf.io.FixedLenFeature([], tf.string)}
+    out, _ = run_transform({"features": {"x": {"scale": "zscore"}}}, rows=rows, spec=spec)
+    np.testing.assert_allclose(column(out, "x"), (np.array([1, 3, 5]) - 3) / np.std([1, 3, 5]), rtol=1e-6)
+    assert [r["source_file"] for r in out] == [b"a.csv", b"a.csv", b"b.csv"]
+    assert [r["label_source"] for r in out] == [b"gold", b"end_model", b"weak"]
+    assert [list(r["augment/copy"]) for r in out] == [[0], [2], []]  # an original without the field stays without
+    assert [list(r["augment/ops"]) for r in out] == [[b""], [b"hflip rotate"], []]

@@ -87,4 +87,6 @@ def preprocessing_fn(inputs, custom_config):
     else:
         out["label_id"] = tft.compute_and_apply_vocabulary(label, vocab_filename="labels")
     out["label"] = label
-    return out
+    from datalife.transforms.metadata_columns import pass_metadata
+
+    return pass_metadata(inputs, out)

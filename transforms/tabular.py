@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 
+from datalife.transforms.metadata_columns import pass_metadata
 from datalife.transforms.transform_config import PRESENT_SUFFIX, FeatureTransform, TransformConfig
 
 __all__ = ["preprocessing_fn", "output_names", "CROSS_SEPARATOR"]
@@ -268,4 +269,4 @@ def preprocessing_fn(inputs, custom_config=None):
             outputs[f"{period}_cos"] = tf.cast(tf.cos(angle), tf.float32)
         if config.time_signals.output:
             outputs[config.time_signals.output] = tf.cast(tf.round(seconds), tf.int64)
-    return outputs
+    return pass_metadata(inputs, outputs)
