@@ -24,6 +24,67 @@ import time
 WINDOW_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_WINDOW_ROWS", "1000000,10000000").split(",") if n]
 IMAGES = [int(n) for n in os.environ.get("BENCH_MEM_IMAGES", "").split(",") if n]
 LF_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_LF_ROWS", "").split(",") if n]
+PORTABLE_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_PORTABLE_ROWS", "").split(",") if n]
+
+PORTABLE_CODE = """
+import json, os, resource, shutil, tempfile, threading, time
+from pathlib import Path
+import numpy as np, psutil, apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from tfx.types import standard_artifacts
+from datalife.common.codec import encode_example
+from datalife.common.tfrecords import write_tfrecords
+from datalife.components.artifacts import ComponentReport
+from datalife.components.time_series_windower import executor
+from datalife.components.time_series_windower.spec import WindowerConfig
+from datalife.pipeline.portable import local_portable_services
+from datalife.pipeline.engines import JOB_SERVER_TIMEOUT
+rows = {rows}
+tmp = Path(tempfile.mkdtemp())
+ex = standard_artifacts.Examples(); ex.uri = str(tmp / "in"); ex.split_names = '["train"]'
+os.makedirs(ex.uri + "/Split-train")
+rng = np.random.default_rng(0)
+temp = np.cumsum(rng.normal(0, 0.3, rows)).astype(np.float32)
+order = rng.permutation(rows)
+shards = 8  # several files, so the runner can split the read
+for k in range(shards):
+    idx = order[k::shards]
+    write_tfrecords(ex.uri + f"/Split-train/data-{{k}}.gz",
+                    (encode_example({{"ts": [int(i) * 3600], "temp": [float(temp[i])], "hum": [float(temp[i]) * 0.5]}},
+                                    {{"ts": "int", "temp": "float", "hum": "float"}}) for i in idx))
+out = standard_artifacts.Examples(); out.uri = str(tmp / "out")
+rep = ComponentReport(); rep.uri = str(tmp / "rep")
+cfg = WindowerConfig.model_validate({{"timestamp": {{"column": "ts"}}, "step_seconds": 3600,
+    "features": ["temp", "hum"], "targets": ["temp"], "window": {{"history": 24, "targets": 24, "shift": 24}},
+    "block_rows": 20000}})
+peaks = {{"sdk_workers": 0.0, "job_service": 0.0, "launcher": 0.0}}
+stop = threading.Event()
+def poll(services):
+    me = psutil.Process()
+    while not stop.is_set():
+        try:
+            pool = psutil.Process(services.processes["worker_pool"].pid)
+            workers = sum(c.memory_info().rss for c in pool.children(recursive=True))
+            job = psutil.Process(services.processes["job_service"].pid).memory_info().rss
+            peaks["sdk_workers"] = max(peaks["sdk_workers"], workers / 2**20)
+            peaks["job_service"] = max(peaks["job_service"], job / 2**20)
+            peaks["launcher"] = max(peaks["launcher"], me.memory_info().rss / 2**20)
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+with local_portable_services(tmp / "services") as services:
+    t = threading.Thread(target=poll, args=(services,), daemon=True); t.start()
+    t0 = time.perf_counter()
+    executor.run(ex, out, rep, cfg.model_dump_json(),
+                 beam.Pipeline(options=PipelineOptions(services.beam_args() + ["--sdk_worker_parallelism=1", f"--job_server_timeout={{JOB_SERVER_TIMEOUT}}"])))
+    dt = time.perf_counter() - t0
+    stop.set(); t.join()
+counts = json.load(open(rep.uri + "/report.json"))["counts"]
+shutil.rmtree(tmp, ignore_errors=True)
+print("RESULT", json.dumps({{"rows": rows, "seconds": dt, "windows": counts["windows_out"],
+      "sdk_worker_peak_rss_mb": peaks["sdk_workers"], "job_service_peak_rss_mb": peaks["job_service"],
+      "launcher_peak_rss_mb": peaks["launcher"], "largest_group_rows": 20000 + 48 - 1}}))
+"""
 
 
 def windower() -> list[dict]:
@@ -96,6 +157,30 @@ def unifier() -> list[dict]:
     return rows
 
 
+def windower_portable() -> list[dict]:
+    """The windower on Beam's portable path (a job service and an SDK worker pool in
+    processes of their own, as a cluster runs it): peak RSS of the SDK worker process
+    (what a cluster worker holds), apart from the job service (here Beam's local
+    runner, which keeps every PCollection between stages in its memory; Flink and Spark
+    stream or spill them) and the launcher. Polled every 0.2 s with psutil."""
+    import json
+    import subprocess
+    import sys
+
+    rows = []
+    for n in PORTABLE_ROWS:
+        out = subprocess.run([sys.executable, "-c", PORTABLE_CODE.format(rows=n)], capture_output=True, text=True,
+                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        got = [json.loads(line[7:]) for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+        if not got:
+            raise RuntimeError(out.stderr[-3000:])
+        rows.append(got[0])
+        print("DONE", rows[-1], flush=True)
+    for r in rows:
+        r["worker_rss_vs_smallest"] = r["sdk_worker_peak_rss_mb"] / rows[0]["sdk_worker_peak_rss_mb"]
+    return rows
+
+
 def lf_step() -> list[dict]:
     import tempfile
 
@@ -124,6 +209,10 @@ def main() -> list[dict]:
         u = unifier()
         report("label unifier peak RSS by images (DirectRunner, 1 worker, fresh process per size)", u)
         out += u
+    if PORTABLE_ROWS:
+        w = windower_portable()
+        report("windower on the portable path: peak RSS of the SDK worker, job service and launcher", w)
+        out += w
     if LF_ROWS:
         lf = lf_step()
         report("weak labeler LF step, DirectRunner multi_processing: 1 vs 2 workers", lf)
