@@ -37,6 +37,12 @@ report_uri = components["WeakLabeler"].outputs["report"].get()[0].uri
 report = json.loads((Path(report_uri) / "report.json").read_text())
 print(json.dumps({"dev": {k: report["dev"][k] for k in ("rows", "accuracy")}, "chosen": report["chosen"]}))
 display(HTML((Path(report_uri) / "report.html").read_text()))"""),
+    ("markdown", "## The labeled examples as a pandas DataFrame (`datalife.read`)"),
+    ("code", """import datalife
+
+labeled = datalife.read(components["WeakLabeler"].outputs["labeled_examples"].get()[0].uri, split="train")
+print(json.dumps({"pandas_rows": len(labeled), "label_source": labeled["label_source"].value_counts().to_dict()}))
+labeled[["CONTENT", "label", "label_source", "label_probs"]].head()"""),
     ("markdown", "## StatisticsGen (TFDV's visualisation)"),
     ("code", """context.run(components["StatisticsGen"], beam_pipeline_args=cfg.beam.args())
 context.show(components["StatisticsGen"].outputs["statistics"])"""),

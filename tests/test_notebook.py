@@ -26,4 +26,7 @@ def test_interactive_notebook_executes_and_shows_outputs(tmp_path, monkeypatch):
     assert any("Weak labeling report" in h for h in html)
     assert any("facets" in h.lower() for h in html)  # TFDV's statistics visualisation
     assert any('{"anomaly_count": 0}' in t for t in texts)
+    frame = json.loads(next(t for t in texts if t.startswith('{"pandas_rows"')))  # datalife.read in the notebook
+    assert frame["pandas_rows"] == report["splits"]["train"]["rows_out"] == sum(frame["label_source"].values())
+    assert any("<table" in h and "label_source" in h for h in html)  # the DataFrame shown as a table
     assert (tmp_path / "metadata.sqlite").is_file()
