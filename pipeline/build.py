@@ -7,8 +7,8 @@ orchestrator.
 """
 from __future__ import annotations
 
-from tfx import v1 as tfx
-from tfx.components import FileBasedExampleGen
+from datalife.pipeline import tfx_names as tfx  # tfx.v1's names, without its extensions and orchestrators
+from datalife.pipeline.tfx_names import FileBasedExampleGen
 from tfx.dsl.components.base import executor_spec
 
 from datalife.components.parquet_example_gen import executor as parquet_executor

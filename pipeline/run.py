@@ -87,7 +87,7 @@ class _Progress(logging.Handler):
 
 
 def _runner(name: str):
-    from tfx import v1 as tfx
+    from datalife.pipeline import tfx_names as tfx
 
     if name == "local":
         return tfx.orchestration.LocalDagRunner()
