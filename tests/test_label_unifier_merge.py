@@ -50,3 +50,47 @@ def test_raccoon_three_sources_merged_in_the_component(tmp_path):
     for a, b, n in [("csv", "tfod", 44), ("csv", "voc", 217), ("tfod", "voc", 44)]:
         r = rows.get((a, b, "all")) or rows[(b, a, "all")]
         assert (r["tp"], r["f1"]) == (n, 1.0) and r["mean_iou"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_disagreeing_raters_go_to_label_studio_review_tasks_and_a_picture(tmp_path):
+    """Two raters on the same 12 raccoon images: the CSV, and a copy with the boxes of 3
+    images moved far off. Those 3 (and only they) are below review_below: review_tasks.json
+    holds one Label Studio task each, lowest agreement first, with both raters' boxes as
+    predictions (converted back, equal to the CSV's); the report draws them."""
+    import pandas as pd
+    from tfx.types import standard_artifacts
+
+    from datalife.components.label_unifier.executor import run
+
+    root = shared_dataset("raccoon")
+    csv = pd.read_csv(root / "data" / "raccoon_labels.csv")
+    files = sorted(csv.filename.unique())[:12]
+    first = csv[csv.filename.isin(files)]
+    moved = first.copy()
+    off = moved.filename.isin(files[:3])
+    moved.loc[off, ["xmin", "xmax"]] = moved.loc[off, ["xmin", "xmax"]].to_numpy() // 4  # IoU with the original < 0.5
+    moved.loc[off, ["ymin", "ymax"]] = moved.loc[off, ["ymin", "ymax"]].to_numpy() // 4
+    first.to_csv(tmp_path / "a.csv", index=False)
+    moved.to_csv(tmp_path / "b.csv", index=False)
+    cfg = LabelUnifierConfig(
+        sources=[{"name": "a", "format": "csv", "path": str(tmp_path / "a.csv"), "images": str(root / "images")},
+                 {"name": "b", "format": "csv", "path": str(tmp_path / "b.csv"), "images": str(root / "images")}],
+        classes=["raccoon"], merge={"policy": "union"}, sample_images=0, review_below=1.0)
+    ex, rep = standard_artifacts.Examples(), standard_artifacts.Examples()
+    ex.uri, rep.uri = str(tmp_path / "examples"), str(tmp_path / "report")
+    run(ex, rep, cfg.model_dump_json(), beam.Pipeline())
+    tasks = json.load(open(f"{rep.uri}/review_tasks.json"))
+    assert sorted(f for t in tasks for f in set(t["data"]["files"])) == files[:3]
+    assert [t["data"]["agreement"] for t in tasks] == sorted(t["data"]["agreement"] for t in tasks)
+    for t in tasks:
+        by_rater = {p["model_version"]: p["result"] for p in t["predictions"]}
+        assert set(by_rater) == {"a", "b"}
+        want = first[first.filename == t["data"]["files"][0]]
+        got = sorted((round(r["value"]["x"] * r["original_width"] / 100), round(r["value"]["y"] * r["original_height"] / 100))
+                     for r in by_rater["a"])
+        assert got == sorted(zip(want.xmin, want.ymin))
+    assert "<RectangleLabels" in open(f"{rep.uri}/review_label_config.xml").read()
+    summary = json.load(open(f"{rep.uri}/report.json"))
+    assert summary["merge"]["review_tasks"] == 3 and len(summary["merge"]["review"]) == 3
+    png = open(f"{rep.uri}/disagreements.png", "rb").read()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000

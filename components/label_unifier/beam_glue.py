@@ -14,10 +14,12 @@ from datalife.labeling.formats.base import AnnotationError, Quarantined
 from datalife.labeling.unify import REFUSED, encode_unified, problem, quarantine_outcome, unify_record
 
 __all__ = ["ParseFile", "Unify", "MergeImage", "COUNTS", "QUARANTINE", "NOTES", "VIEWS", "MERGE_COUNTS", "PAIRS",
+           "REVIEW", "WORST",
            "IMAGES", "REFUSED"]
 
 COUNTS, QUARANTINE, NOTES = "counts", "quarantine", "notes"
 VIEWS, MERGE_COUNTS, PAIRS, IMAGES = "views", "merge_counts", "pairs", "images"
+REVIEW, WORST = "review", "worst"  # review tasks of images below review_below; their drawn tiles
 
 
 class _WithConfig(ConfigDoFn):
@@ -100,11 +102,29 @@ def _plain(v):
     return None if v is None or v != v else float(v)  # NaN (no pair of raters): None
 
 
+def _review_tile(key: str, views, agreement: float, canon) -> str:
+    """The image with every rater's boxes in the rater's colour, as base64 PNG (JSON-safe)."""
+    import base64
+
+    from datalife.labeling.quality.agreement_pictures import disagreement_picture
+
+    caption = f"{views[0]['file']}  min F1 {agreement:.2f}"
+    return base64.b64encode(disagreement_picture([views], canon, [caption], size=256, cols=1)).decode()
+
+
 class MergeImage(_WithConfig):
     """(sha256, [unified records of those bytes]) -> the merged example on its split's
     output (with its agreement: ``agreement/min_f1``, ``agreement/mean_iou``, per box
     ``image/object/support`` and ``image/object/raters``), the merge counts, agreement
     pair rows, one per-image row and problems (raised in error mode by the core)."""
+
+    def _review(self, key, views, agreement):
+        from datalife.labeling.quality.review import box_review_tasks
+
+        views = [{**v, "sha256": key} for v in views]
+        for task in box_review_tasks([views], self.canon, {key: agreement}, self.cfg.review_below):
+            yield pvalue.TaggedOutput(REVIEW, task)
+        yield pvalue.TaggedOutput(WORST, (agreement, key, _review_tile(key, views, agreement, self.canon)))
 
     def process(self, item):
         import numpy as np
@@ -128,6 +148,9 @@ class MergeImage(_WithConfig):
         summary = {k: (_plain(v) if isinstance(v, float) else v) for k, v in res.agreement.summary.items()}
         yield pvalue.TaggedOutput(IMAGES, {"key": key, "file": ex["file"], "files": "; ".join(ex["files"]), **summary,
                                            "rater_names": ", ".join(ex["raters"]), "boxes_out": len(ex["class_ids"])})
+        agreement = _plain(ex["agreement"])
+        if agreement is not None and agreement < self.cfg.review_below:  # a person settles it
+            yield from self._review(key, views, agreement)
         raw = encode_unified(ex, self.canon.box_format)
         extra = {"agreement/min_f1": [[_plain(ex["agreement"]) if _plain(ex["agreement"]) is not None else 1.0]],
                  "agreement/mean_iou": [[_plain(ex["mean_iou"]) if _plain(ex["mean_iou"]) is not None else 1.0]],

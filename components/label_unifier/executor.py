@@ -3,6 +3,7 @@ then the report."""
 from __future__ import annotations
 
 import apache_beam as beam
+from tfx.dsl.io import fileio
 
 from datalife.common.accounting import sum_counts
 from datalife.components.examples_beam import (gather, gather_first, mark_examples, read_gathered, split_records,
@@ -10,13 +11,16 @@ from datalife.components.examples_beam import (gather, gather_first, mark_exampl
 from datalife.components.fingerprint import files_fingerprint, tree_files
 from datalife.components.label_unifier import report as unifier_report
 from datalife.components.label_unifier.beam_glue import (COUNTS, IMAGES, MERGE_COUNTS, NOTES, PAIRS, QUARANTINE,
-                                                         VIEWS, MergeImage, ParseFile, Unify)
+                                                         REVIEW, VIEWS, WORST, MergeImage, ParseFile, Unify)
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.report import draw_pictures, write_report
 from datalife.labeling.formats import get_format
+from datalife.labeling.quality.review import labeling_config, tasks_json
 from datalife.labeling.unify import RULES, check_output
 
 __all__ = ["run", "input_fingerprint"]
+
+REVIEW_TILES = 6  # images drawn in the report's disagreement picture (the lowest agreement first)
 
 
 def _tasks(cfg: LabelUnifierConfig) -> list[tuple[int, str]]:
@@ -48,8 +52,11 @@ def run(examples, report, config_json: str, pipeline) -> None:
         if cfg.merge is not None:  # one example per image bytes across sources and annotators
             outputs = (unified[VIEWS] | "ByImage" >> beam.GroupByKey()
                        | "Merge" >> beam.ParDo(MergeImage(config_json)).with_outputs(MERGE_COUNTS, QUARANTINE, PAIRS,
-                                                                                      IMAGES, *splits))
+                                                                                      IMAGES, REVIEW, WORST, *splits))
             quarantined.append(outputs[QUARANTINE])
+            gather(outputs[REVIEW], report.uri, "review")  # one Label Studio task per image to settle
+            gather(outputs[WORST] | "WorstImages" >> beam.combiners.Top.Smallest(REVIEW_TILES, key=lambda t: t[:2]),
+                   report.uri, "worst")  # only the drawn tiles of the REVIEW_TILES lowest reach one worker
             gather(outputs[MERGE_COUNTS] | "MergeCounts" >> beam.CombinePerKey(sum_counts), report.uri, "merge")
             gather(outputs[PAIRS], report.uri, "pairs")
             gather(outputs[IMAGES], report.uri, "images")
@@ -77,6 +84,19 @@ def run(examples, report, config_json: str, pipeline) -> None:
         checked = {**checked, "merge": merged["counts"]}
         rules = [*RULES, *unifier_report.MERGE_RULES]
         sections += unifier_report.merge_sections(merged)
+        tasks = read_gathered(report.uri, "review")
+        worst = (read_gathered(report.uri, "worst") or [[]])[0]
+        summary["merge"]["review_tasks"] = len(tasks)
+        if tasks:  # the review queue as a file Label Studio imports, with the project's labeling config
+            tasks.sort(key=lambda t: (t["data"]["agreement"], t["data"]["key"]))
+            with fileio.open(f"{report.uri}/review_tasks.json", "w") as f:
+                f.write(tasks_json(tasks))
+            with fileio.open(f"{report.uri}/review_label_config.xml", "w") as f:
+                f.write(labeling_config(list(cfg.classes), "boxes"))
+            sections.append((f"Review tasks for Label Studio: review_tasks.json ({len(tasks)} images, "
+                             f"with review_label_config.xml)", {"tasks": len(tasks), "below": cfg.review_below}))
+        if worst:
+            pictures.update(draw_pictures({"disagreements.png": lambda: unifier_report.tiles_grid([w[2] for w in worst])}))
     write_report(report.uri, "Label unification", summary, sections=sections,
                  pictures=pictures, quarantine=quarantine, accounting=(rules, checked))
     check_output(summary["counts"])  # a source with input but no image out fails the run (report written)

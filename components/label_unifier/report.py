@@ -120,3 +120,22 @@ def merge_sections(merged: dict) -> list:
             ("Agreement per pair of raters and class (IoU match)", merged["agreement"]),
             (f"Review queue: {len(merged['review'])} images whose raters disagree", merged["review"][:50])]
 
+
+def tiles_grid(tiles_b64: list) -> bytes:
+    """The review queue's lowest-agreement images (base64 PNG tiles, each with its raters'
+    boxes in their colours and its legend) side by side, padded to one size."""
+    import base64
+
+    import numpy as np
+
+    from datalife.transforms.draw import decode_image, encode_png, grid
+
+    tiles = [decode_image(base64.b64decode(t)) for t in tiles_b64]
+    h, w = max(t.shape[0] for t in tiles), max(t.shape[1] for t in tiles)
+    padded = []
+    for t in tiles:
+        canvas = np.full((h, w, 3), 255, np.uint8)
+        canvas[:t.shape[0], :t.shape[1]] = t
+        padded.append(canvas)
+    return encode_png(grid(padded, cols=min(3, len(padded))))
+
