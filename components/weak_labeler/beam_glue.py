@@ -148,6 +148,7 @@ class VoteStatsFn(beam.CombineFn):
 class FitResult:
     aggregator: object  # the chosen, fitted Aggregator (picklable)
     report: dict  # JSON: chosen, reason, candidates, warnings, lf summary, rows
+    fitted: dict = field(default_factory=dict)  # every fitted aggregator by name (the end model's label sources)
 
 
 def _picklable(agg):
@@ -194,7 +195,7 @@ def fit_aggregate_step(stats, config_json: str, lf_names: list, patterns_path: s
               "patterns": {s: (stats.counts(s).n_patterns if stats.counts(s) is not None else None)
                            for s in stats.split_names()},
               "lfs": lf_summary_rows(stats, lf_names, names, cfg.fit_splits, cfg.dev_split, fit)}
-    return FitResult(_picklable(fit.chosen), _jsonable(report))
+    return FitResult(_picklable(fit.chosen), _jsonable(report), {n: _picklable(a) for n, a in fit.fitted.items()})
 
 
 def _jsonable(x):
@@ -237,7 +238,7 @@ class EndModelRows(ConfigDoFn):
             missing = [f for f in fields if f not in columns]
             if missing:
                 raise KeyError(f"end_model field(s) {missing} are not features of the examples: {sorted(columns)}")
-            use = covered if spec.train_rows == "covered" else np.ones(len(covered), bool)
+            use = covered if spec.train_rows == "covered" else np.ones(len(covered), bool)  # all | auto
             for i in np.nonzero(use)[0]:
                 yield "train", (vb.keys[i], {f: columns[f][i] for f in fields}, vb.L[i].tolist())
         if is_dev:
@@ -286,12 +287,12 @@ class EndResult:
     report: dict = field(default_factory=dict)
 
 
-def fit_end_step(train_rows, dev_rows, config_json: str, lf_names: list, aggregator) -> EndResult:
+def fit_end_step(train_rows, dev_rows, config_json: str, lf_names: list, aggregator, fitted=None) -> EndResult:
     """The end model on the sampled training rows (sorted by key, so the fit depends on
     the data only), scored on the dev rows against the aggregate; ``from_end_model:
     auto`` chooses all / uncovered / none there (``final_labels.choose_end_model_use``)."""
     from datalife.labeling.aggregators import expected_accuracy
-    from datalife.labeling.end_model import EndModelUnavailable, fit_end_model
+    from datalife.labeling.end_model import EndModelUnavailable, fit_end_model, fit_end_model_on_dev
     from datalife.labeling.final_labels import choose_end_model_use, final_labels
     from datalife.labeling.report_pictures import confusion_matrix, lf_mistakes
 
@@ -304,9 +305,18 @@ def fit_end_step(train_rows, dev_rows, config_json: str, lf_names: list, aggrega
         fields = spec.text_fields + spec.numeric_fields
         cols = {f: [r[1][f] for r in rows] for f in fields}
         L_train = np.array([r[2] for r in rows], np.int64).reshape(len(rows), len(lf_names))
-        probs = aggregator.predict_proba(L_train)
+        covered_train = (L_train != ABSTAIN).any(axis=1)
+        dev_sorted = sorted(dev_rows, key=lambda r: r[0])
         try:
-            out.model = fit_end_model(cols, probs, np.ones(len(rows), bool), spec)
+            if dev_sorted:
+                sources = fitted or {aggregator.name: aggregator}
+                dev_gold = np.array([r[3] for r in dev_sorted], np.int64)
+                out.model, table = fit_end_model_on_dev(
+                    cols, {n: a.predict_proba(L_train) for n, a in sources.items()}, covered_train, spec,
+                    {f: [r[1].get(f) for r in dev_sorted] for f in fields}, dev_gold, aggregator.name)
+                out.report["end_model_candidates"] = table
+            else:
+                out.model = fit_end_model(cols, aggregator.predict_proba(L_train), covered_train, spec)
             out.report["end_model"] = out.model.describe()
         except EndModelUnavailable as exc:
             out.report["warnings"].append({"code": "end_model_skipped", "message": f"end model not trained: {exc}"})

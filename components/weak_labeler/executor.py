@@ -51,6 +51,9 @@ def report_sections(summary: dict, counts: dict, has_pictures: set) -> list:
             sections.append(("", Picture(name)))
     if summary.get("end_model"):
         sections.append(("End model", summary["end_model"]))
+    if summary.get("end_model_candidates"):
+        sections.append(("End model candidates (chosen on dev: highest accuracy; ties: the chosen aggregator, "
+                         "covered rows, the smallest C)", summary["end_model_candidates"]))
     if summary.get("mistakes"):
         rows = [{"lf": lf, **r} for lf, items in summary["mistakes"].items() for r in items]
         sections.append(("Dev rows each LF got wrong", rows))
@@ -123,7 +126,7 @@ def run(examples, labeled_examples, label_matrix, report, config_json: str, pipe
 
 def _fit_end(rows, fit, config_json, lf_names):
     train_rows, dev_rows = rows
-    return fit_end_step(train_rows, dev_rows, config_json, lf_names, fit.aggregator)
+    return fit_end_step(train_rows, dev_rows, config_json, lf_names, fit.aggregator, fit.fitted)
 
 
 def _report_of(result):
@@ -143,6 +146,7 @@ def _summary_and_sections(cfg: WeakLabelerConfig, lf_names, fit_report, end_repo
                "fit_rows": fit_report["fit_rows"], "warnings": fit_report["warnings"] + end_report["warnings"],
                "aggregator": fit_report["aggregator"], "candidates": fit_report["candidates"], "lfs": lfs,
                "lf_faults": faults, "labels": labels, "end_model": end_report.get("end_model"),
+               "end_model_candidates": end_report.get("end_model_candidates"),
                "mistakes": end_report.get("mistakes"),
                "splits": {s: {k: v for k, v in c.items() if not k.startswith(("labels|", "lf_faults|"))}
                           for s, c in counts.items()}}
