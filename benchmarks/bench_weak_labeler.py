@@ -99,12 +99,17 @@ def child_component(n: int, root: str) -> dict:
     cfg = WeakLabelerConfig(lf_module=str(root / "lfs" / "bench_lfs.py"), dev_split="dev", batch_size=500,
                             label_model={"seed": 0})
     base = rss_mb()
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = ru.ru_utime + ru.ru_stime
     t0 = time.perf_counter()
     executor.run(examples, out, matrix, report, cfg.model_dump_json(),
                  beam.Pipeline(options=PipelineOptions(["--direct_num_workers=1"])))
     wall = time.perf_counter() - t0
     summary = json.loads((root / "report" / "report.json").read_text())
-    return {"rows": n + DEV_ROWS, "wall_s": wall, "rows_per_s": (n + DEV_ROWS) / wall, "baseline_rss_mb": base,
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = ru.ru_utime + ru.ru_stime - cpu0
+    return {"rows": n + DEV_ROWS, "wall_s": wall, "rows_per_s": (n + DEV_ROWS) / wall, "cpu_s": cpu,
+            "rows_per_cpu_s": (n + DEV_ROWS) / cpu, "baseline_rss_mb": base,
             "peak_rss_mb": rss_mb(), "chosen": summary["chosen"],
             "dev_accuracy": {k: round(v, 4) for k, v in summary["dev"]["accuracy"].items()},
             "rows_out": sum(s["rows_out"] for s in summary["splits"].values())}

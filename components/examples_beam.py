@@ -40,18 +40,22 @@ def same_splits(examples_artifact, output_artifact, required, component: str) ->
     return splits
 
 
-def read_split_batches(pipeline, examples_artifact, splits, batch_size: int, shards_per_file: int = 1):
+def read_split_batches(pipeline, examples_artifact, splits, batch_size: int, shards_per_file: int = 1,
+                       spread_batches: bool = True):
     """One PCollection of (split, [serialized examples]) batches over all ``splits``: the
     files are spread over the workers, and so are the batches once read (reading a
     gzipped file as ``shards_per_file`` interleaved shards decompresses it that many
-    times: slower, see ``common/tfrecords.py``)."""
+    times: slower, see ``common/tfrecords.py``). ``spread_batches=False`` leaves the
+    batches on the worker that read them: no shuffle, so a runner that materialises
+    shuffles in memory (the DirectRunner) does not hold the whole input."""
     tasks = []
     for split in splits:
         uri = artifact_utils.get_split_uri([examples_artifact], split)
         for path in sorted(fileio.glob(f"{uri}/*")):
             tasks += [(split, path, i, shards_per_file) for i in range(shards_per_file)]
-    return (pipeline | "ShardTasks" >> beam.Create(tasks) | "Spread" >> beam.Reshuffle()
-            | "ReadShards" >> beam.ParDo(ReadShard(batch_size)) | "SpreadBatches" >> beam.Reshuffle())
+    batches = (pipeline | "ShardTasks" >> beam.Create(tasks) | "Spread" >> beam.Reshuffle()
+               | "ReadShards" >> beam.ParDo(ReadShard(batch_size)))
+    return batches | "SpreadBatches" >> beam.Reshuffle() if spread_batches else batches
 
 
 def write_split(pcoll, examples_artifact, split: str):

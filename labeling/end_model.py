@@ -14,13 +14,14 @@ Everything is deterministic: the vectorisers are deterministic and the solver
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["EndModelSpec", "EndModel", "EndModelUnavailable", "fit_end_model", "features_of"]
+__all__ = ["EndModelSpec", "EndModel", "EndModelUnavailable", "fit_end_model", "fit_end_model_on_dev",
+           "features_of"]
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,11 @@ class EndModelSpec:
     hashed: bool = False  # HashingVectorizer (no vocabulary to fit) instead of TF-IDF
     n_features: int = 2 ** 20  # per hashed vectoriser
     min_df: int = 1
-    C: float = 10.0
+    C: float = 10.0  # without a dev split (or with C_grid empty)
+    C_grid: tuple[float, ...] = (1.0, 3.0, 10.0)  # with a dev split: C chosen on dev (ties: the smallest)
     max_iter: int = 2000
-    train_rows: str = "covered"  # "covered": rows some LF voted on; "all"
+    train_rows: str = "auto"  # "covered": rows some LF voted on; "all"; "auto": chosen on dev (else covered)
+    labels_from: str = "auto"  # "chosen" aggregator, an aggregator's name, or "auto": each fitted one, chosen on dev
     soft_labels: bool = False  # True: one copy per class weighted by its probability (needs calibrated probs)
     confidence_weights: bool = True  # hard labels weighted by their probability (else 1)
     max_train_rows: Optional[int] = None  # cap (the caller picks which rows, e.g. by key hash)
@@ -43,8 +46,10 @@ class EndModelSpec:
     def __post_init__(self):
         if not self.text_fields and not self.numeric_fields:
             raise ValueError("the end model needs features: give text_fields and/or numeric_fields")
-        if self.train_rows not in ("covered", "all"):
-            raise ValueError(f"train_rows must be 'covered' or 'all', got {self.train_rows!r}")
+        if self.train_rows not in ("covered", "all", "auto"):
+            raise ValueError(f"train_rows must be 'covered', 'all' or 'auto', got {self.train_rows!r}")
+        if any(not c > 0 for c in self.C_grid) or not self.C > 0:
+            raise ValueError(f"C and C_grid must be > 0, got C={self.C}, C_grid={self.C_grid}")
 
 
 def _text(values: Sequence) -> list[str]:
@@ -114,6 +119,7 @@ class EndModel:
     classifier: object
     cardinality: int
     n_train: int
+    source: str = ""  # the aggregator whose labels it was trained on
 
     def predict_proba(self, columns: Mapping[str, Sequence]) -> np.ndarray:
         X = self.featurizer.transform(columns)
@@ -127,47 +133,113 @@ class EndModel:
         return {"classifier": "LogisticRegression", "C": s.C, "text_fields": list(s.text_fields),
                 "numeric_fields": list(s.numeric_fields), "word_ngrams": list(s.word_ngrams),
                 "char_ngrams": list(s.char_ngrams), "hashed": s.hashed, "soft_labels": s.soft_labels,
-                "train_rows": s.train_rows, "n_train": self.n_train, "seed": s.seed}
+                "train_rows": s.train_rows, "labels_from": self.source or s.labels_from, "n_train": self.n_train, "seed": s.seed}
 
 
 class EndModelUnavailable(ValueError):
     """The end model cannot be trained on these labels (the message says why)."""
 
 
-def fit_end_model(columns: Mapping[str, Sequence], probs: np.ndarray, covered: np.ndarray,
-                  spec: EndModelSpec) -> EndModel:
-    """Train on the rows of ``columns`` (``{field: values}``) with their aggregate
-    probabilities ``probs`` ([n, k]); ``covered`` marks the rows some LF voted on."""
+def _training_set(X, P, spec: EndModelSpec):
+    k = P.shape[1]
+    if spec.soft_labels:
+        ys = np.repeat(np.arange(k)[None, :], P.shape[0], axis=0).ravel()
+        Xs = X[np.repeat(np.arange(P.shape[0]), k)]
+        w = P.ravel()
+        keep = w > 1e-6
+        return Xs[keep], ys[keep], w[keep]
+    top = np.abs(P - P.max(axis=1, keepdims=True)) < 1e-5
+    clear = top.sum(axis=1) == 1  # a tied row says nothing about its class
+    w = P[clear].max(axis=1) if spec.confidence_weights else np.ones(int(clear.sum()))
+    return X[clear], P[clear].argmax(axis=1), w
+
+
+def _rows(covered, train_rows: str, cap) -> np.ndarray:
+    rows = np.nonzero(covered)[0] if train_rows == "covered" else np.arange(len(covered))
+    return rows if cap is None else rows[:cap]
+
+
+def _fit_one(featurizer, X_all, probs, covered, spec: EndModelSpec, train_rows: str, C: float) -> EndModel:
     from sklearn.linear_model import LogisticRegression
 
+    rows = _rows(covered, train_rows, spec.max_train_rows)
+    if len(rows) == 0:
+        raise EndModelUnavailable("the end model has no training rows (no row has an LF vote)")
+    Xs, ys, w = _training_set(X_all[rows], np.asarray(probs, float)[rows], spec)
+    if len(ys) == 0 or len(np.unique(ys)) < 2:
+        what = f"all class {int(ys[0])}" if len(ys) else "all ties"
+        raise EndModelUnavailable(f"the end model needs labels of at least 2 classes; the training labels are {what}")
+    clf = LogisticRegression(C=C, max_iter=spec.max_iter, random_state=spec.seed)
+    clf.fit(Xs, ys, sample_weight=w)
+    used = replace(spec, C=C, train_rows=train_rows)
+    return EndModel(used, featurizer, clf, probs.shape[1], len(rows))
+
+
+def _check_fields(columns, spec):
     missing = [f for f in spec.text_fields + spec.numeric_fields if f not in columns]
     if missing:
         raise KeyError(f"end model feature field(s) {missing} not in the examples: {sorted(columns)}")
-    probs = np.asarray(probs, float)
-    n, k = probs.shape
-    rows = np.nonzero(covered)[0] if spec.train_rows == "covered" else np.arange(n)
-    if spec.max_train_rows is not None:
-        rows = rows[: spec.max_train_rows]
-    if len(rows) == 0:
-        raise EndModelUnavailable("the end model has no training rows (no row has an LF vote)")
-    train_cols = {f: [columns[f][i] for i in rows] for f in spec.text_fields + spec.numeric_fields}
-    featurizer = _Featurizer(spec).fit(train_cols)
-    X = featurizer.transform(train_cols)
-    P = probs[rows]
-    if spec.soft_labels:
-        ys = np.repeat(np.arange(k)[None, :], len(rows), axis=0).ravel()
-        Xs = X[np.repeat(np.arange(len(rows)), k)]
-        w = P.ravel()
-        keep = w > 1e-6
-        Xs, ys, w = Xs[keep], ys[keep], w[keep]
-    else:
-        top = np.abs(P - P.max(axis=1, keepdims=True)) < 1e-5
-        clear = top.sum(axis=1) == 1  # a tied row says nothing about its class
-        Xs, ys = X[clear], P[clear].argmax(axis=1)
-        w = P[clear].max(axis=1) if spec.confidence_weights else np.ones(int(clear.sum()))
-    if len(np.unique(ys)) < 2:
-        raise EndModelUnavailable(f"the end model needs labels of at least 2 classes; the training labels "
-                                  f"are all class {int(ys[0])}")
-    clf = LogisticRegression(C=spec.C, max_iter=spec.max_iter, random_state=spec.seed)
-    clf.fit(Xs, ys, sample_weight=w)
-    return EndModel(spec, featurizer, clf, k, len(rows))
+
+
+def fit_end_model(columns: Mapping[str, Sequence], probs: np.ndarray, covered: np.ndarray,
+                  spec: EndModelSpec) -> EndModel:
+    """Train on the rows of ``columns`` (``{field: values}``) with their aggregate
+    probabilities ``probs`` ([n, k]); ``covered`` marks the rows some LF voted on.
+    No dev split: ``train_rows: auto`` means covered, C is ``spec.C``."""
+    _check_fields(columns, spec)
+    covered = np.asarray(covered, bool)
+    rows = _rows(covered, "covered" if spec.train_rows == "auto" else spec.train_rows, spec.max_train_rows)
+    fields = spec.text_fields + spec.numeric_fields
+    featurizer = _Featurizer(spec).fit({f: [columns[f][i] for i in rows] for f in fields})
+    X = featurizer.transform(columns)
+    return _fit_one(featurizer, X, np.asarray(probs, float), covered,
+                    spec, "covered" if spec.train_rows == "auto" else spec.train_rows, spec.C)
+
+
+def fit_end_model_on_dev(columns: Mapping[str, Sequence], probs_by_source: Mapping[str, np.ndarray],
+                         covered: np.ndarray, spec: EndModelSpec, dev_columns: Mapping[str, Sequence],
+                         dev_gold: np.ndarray, chosen: str) -> tuple[EndModel, list]:
+    """The end model chosen on the dev rows (never trained on them) among: the labels of
+    each aggregator in ``probs_by_source`` (``labels_from: auto``; else the one named, or
+    ``chosen``), ``train_rows`` covered / all (``auto``) and C in ``C_grid``. Highest dev
+    accuracy wins; ties go to the chosen aggregator, then covered rows, then the smallest
+    C (the most regularised). The vectorisers are fitted once, on all training rows.
+    Returns the model and one row per candidate (source, train_rows, C, dev_accuracy, chosen)."""
+    from datalife.labeling.aggregators import expected_accuracy
+
+    _check_fields(columns, spec)
+    _check_fields(dev_columns, spec)
+    covered = np.asarray(covered, bool)
+    want = chosen if spec.labels_from in ("auto", "chosen") else spec.labels_from
+    if want not in probs_by_source:
+        raise ValueError(f"end_model labels_from {spec.labels_from!r}: no fitted aggregator of that name "
+                         f"(fitted: {sorted(probs_by_source)})")
+    sources = [want] + ([s for s in probs_by_source if s != want] if spec.labels_from == "auto" else [])
+    rows_options = ["covered", "all"] if spec.train_rows == "auto" else [spec.train_rows]
+    Cs = sorted(spec.C_grid) if spec.C_grid else [spec.C]
+    fields = spec.text_fields + spec.numeric_fields
+    fit_rows = np.arange(len(covered)) if "all" in rows_options else np.nonzero(covered)[0]
+    fit_rows = fit_rows if spec.max_train_rows is None else fit_rows[: spec.max_train_rows]
+    featurizer = _Featurizer(spec).fit({f: [columns[f][i] for i in fit_rows] for f in fields})
+    X = featurizer.transform(columns)
+    gold = np.asarray(dev_gold)
+    best, table, errors = None, [], []
+    for source in sources:
+        for train_rows in rows_options:
+            for C in Cs:
+                try:
+                    m = _fit_one(featurizer, X, np.asarray(probs_by_source[source], float), covered, spec,
+                                 train_rows, C)
+                except EndModelUnavailable as exc:
+                    errors.append(str(exc))
+                    continue
+                m.source = source
+                acc = expected_accuracy(m.predict_proba(dev_columns), gold) if len(gold) else float("nan")
+                table.append({"labels_from": source, "train_rows": train_rows, "C": C, "dev_accuracy": acc,
+                              "n_train": m.n_train, "chosen": False})
+                if best is None or acc > best[0] + 1e-12:
+                    best = (acc, m, len(table) - 1)
+    if best is None:
+        raise EndModelUnavailable(errors[0] if errors else "no end model could be trained")
+    table[best[2]]["chosen"] = True
+    return best[1], table

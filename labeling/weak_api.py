@@ -30,7 +30,8 @@ import pandas as pd
 from datalife.labeling.aggregate_select import AggregateFit, AggregateSpec, class_name_list, fit_aggregate
 from datalife.labeling.aggregators import expected_accuracy
 from datalife.labeling.applier import apply_batch
-from datalife.labeling.end_model import EndModel, EndModelSpec, EndModelUnavailable, fit_end_model
+from datalife.labeling.end_model import (EndModel, EndModelSpec, EndModelUnavailable, fit_end_model,
+                                         fit_end_model_on_dev)
 from datalife.labeling.final_labels import choose_end_model_use, final_labels
 from datalife.labeling.lf_loader import load_lfs
 from datalife.labeling.lf_summary import label_counts, lf_summary_rows
@@ -103,6 +104,7 @@ class WeakLabelResult:
     timings: dict = field(default_factory=dict)
     dev_confusion: Optional[np.ndarray] = None  # gold x produced (+ a 'none' column)
     from_end_model: str = "none"  # which examples the end model labeled: all | uncovered | none
+    end_model_candidates: Optional[pd.DataFrame] = None  # labels_from, train_rows, C, dev_accuracy, chosen
 
     def pictures(self) -> dict[str, bytes]:
         """PNG bytes: ``lf_bars``, ``label_distribution`` and (with a dev split) ``dev_confusion``."""
@@ -202,7 +204,7 @@ def weak_label(df: pd.DataFrame, lfs, *, cardinality: Optional[int] = None,
     warnings = list(agg.warnings)
 
     t = time.perf_counter()
-    em, end_probs = None, None
+    em, end_probs, end_choices = None, None, []
     if end_model is not None:
         em_spec = end_model if isinstance(end_model, EndModelSpec) else EndModelSpec(
             **{"seed": seed, **{k_: tuple(v) if isinstance(v, list) else v for k_, v in end_model.items()}})
@@ -210,7 +212,14 @@ def weak_label(df: pd.DataFrame, lfs, *, cardinality: Optional[int] = None,
         cols = {f: frame.loc[fit_rows, f].tolist() for f in em_spec.text_fields + em_spec.numeric_fields
                 if f in frame.columns}
         try:
-            em = fit_end_model(cols, agg_probs[fit_rows], covered[fit_rows], em_spec)
+            if dev_split is not None:
+                dv = splits == dev_split
+                probs_by = {name: a.predict_proba(L[fit_rows]) for name, a in agg.fitted.items()}
+                em, end_choices = fit_end_model_on_dev(
+                    cols, probs_by, covered[fit_rows], em_spec,
+                    {f: frame.loc[dv, f].tolist() for f in cols}, gold[dv], agg.chosen.name)
+            else:
+                em = fit_end_model(cols, agg_probs[fit_rows], covered[fit_rows], em_spec)
         except EndModelUnavailable as exc:
             warnings.append({"code": "end_model_skipped", "message": f"end model not trained: {exc}"})
         if em is not None:
@@ -261,4 +270,4 @@ def weak_label(df: pd.DataFrame, lfs, *, cardinality: Optional[int] = None,
     timings["total"] = time.perf_counter() - t0
     return WeakLabelResult(L_df, summary, label_frame, pd.DataFrame(probs, index=frame.index, columns=names),
                            metrics, warnings, agg.reason, names, agg, em, mistakes, timings, confusion,
-                           from_end_model)
+                           from_end_model, pd.DataFrame(end_choices) if end_choices else None)

@@ -185,3 +185,30 @@ def test_same_labels_whatever_the_row_order():
     assert by_id(a, DF) == by_id(b, DF.iloc[::-1])
     np.testing.assert_allclose(a.probs.to_numpy(), b.probs.to_numpy()[::-1], atol=1e-6)
     assert a.metrics.equals(weak_label(DF, LFS, **kw).metrics)
+
+
+def test_end_model_labels_rows_and_c_are_chosen_on_dev():
+    """Two label sources: "good" (the truth) and "flipped" (every label reversed, the
+    chosen aggregator here). ``labels_from: auto`` must pick "good" on dev (accuracy near
+    1 vs near 0); ``labels_from: chosen`` must keep "flipped"; the table has one row per
+    source x train_rows x C."""
+    from datalife.labeling.end_model import EndModelSpec, fit_end_model_on_dev
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    x = (y * 2.0 - 1.0) + rng.normal(0, 0.3, 400)
+    good = np.eye(2)[y] * 0.8 + 0.1
+    cols, dev_cols = {"x": x[:300].tolist()}, {"x": x[300:].tolist()}
+    covered = np.arange(300) % 3 != 0
+    probs = {"flipped": good[:300, ::-1], "good": good[:300]}
+    spec = EndModelSpec(numeric_fields=("x",))
+    model, table = fit_end_model_on_dev(cols, probs, covered, spec, dev_cols, y[300:], "flipped")
+    assert len(table) == 2 * 2 * 3 and sum(r["chosen"] for r in table) == 1
+    best = next(r for r in table if r["chosen"])
+    assert best["labels_from"] == "good" and best["dev_accuracy"] > 0.9
+    assert model.source == "good" and (model.predict_proba(dev_cols).argmax(1) == y[300:]).mean() > 0.95
+    assert max(r["dev_accuracy"] for r in table if r["labels_from"] == "flipped") < 0.1
+    kept, table = fit_end_model_on_dev(cols, probs, covered, EndModelSpec(numeric_fields=("x",), labels_from="chosen",
+                                       train_rows="covered", C_grid=()), dev_cols, y[300:], "flipped")
+    assert [(r["labels_from"], r["train_rows"], r["C"]) for r in table] == [("flipped", "covered", 10.0)]
+    assert kept.n_train == int(covered.sum())

@@ -6,7 +6,7 @@ Before (the project's former defaults: Snorkel's LabelModel, uniform class balan
 SGD, l2 = 0) the label model lost to majority vote; after, the chosen aggregate is at
 least majority vote, adding a good LF never costs more than 2 dev points, and the end
 model reaches Snorkel's tutorial figure (94.4%) and beats the label model and majority
-vote by at least 2 points."""
+vote by at least 2 points (its labels, rows and C chosen on dev, never on test)."""
 import pytest
 
 from conftest import shared_dataset
@@ -95,13 +95,12 @@ def test_end_model_reaches_the_tutorial_and_beats_label_model_and_majority_vote(
     Lx = result.L.to_numpy()[test]
     mv = expected_accuracy(MajorityVote(2).predict_proba(Lx), y[test])
     chosen = expected_accuracy(result.aggregate.chosen.predict_proba(Lx), y[test])
-    old = SnorkelLabelModel(2, epochs=500, optimizer="sgd", l2=0.0, prec_init=0.7, class_balance="uniform",
-                            seed=123)
-    old.fit(count_patterns(result.L.to_numpy()[s == "train"], 2), None)
-    lm = expected_accuracy(old.predict_proba(Lx), y[test])
+    lm = expected_accuracy(result.aggregate.fitted["label_model"].predict_proba(Lx), y[test])  # today's defaults
     print(f"\nShakira test: end model {end:.3f}, produced labels {produced:.3f}, chosen aggregate "
-          f"{result.aggregate.chosen.name} {chosen:.3f}, label model (former defaults) {lm:.3f}, majority vote {mv:.3f}")
-    assert end >= 0.944 and produced >= 0.944
-    assert end >= max(lm, mv) + 0.02
+          f"{result.aggregate.chosen.name} {chosen:.3f}, label model {lm:.3f}, majority vote {mv:.3f}; end model "
+          f"chosen on dev:\n{result.end_model_candidates.to_string()}")
+    assert end >= 0.944 and produced >= 0.944  # measured 0.959 (Snorkel's tutorial: 0.944)
+    assert end >= max(lm, mv) + 0.02  # measured 0.959 vs label model 0.938, majority vote 0.901
+    assert result.end_model_candidates["chosen"].sum() == 1
     assert chosen >= mv
     assert set(result.labels["label_source"]) <= {"end_model", result.aggregate.chosen.name}

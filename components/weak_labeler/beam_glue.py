@@ -148,6 +148,7 @@ class VoteStatsFn(beam.CombineFn):
 class FitResult:
     aggregator: object  # the chosen, fitted Aggregator (picklable)
     report: dict  # JSON: chosen, reason, candidates, warnings, lf summary, rows
+    fitted: dict = field(default_factory=dict)  # every fitted aggregator by name (the end model's label sources)
 
 
 def _picklable(agg):
@@ -194,7 +195,7 @@ def fit_aggregate_step(stats, config_json: str, lf_names: list, patterns_path: s
               "patterns": {s: (stats.counts(s).n_patterns if stats.counts(s) is not None else None)
                            for s in stats.split_names()},
               "lfs": lf_summary_rows(stats, lf_names, names, cfg.fit_splits, cfg.dev_split, fit)}
-    return FitResult(_picklable(fit.chosen), _jsonable(report))
+    return FitResult(_picklable(fit.chosen), _jsonable(report), {n: _picklable(a) for n, a in fit.fitted.items()})
 
 
 def _jsonable(x):
@@ -217,33 +218,33 @@ def train_rank(row) -> bytes:
 
 
 class EndModelRows(ConfigDoFn):
-    """VoteBatch -> ("train", (key, {field: value}, aggregate probs)) for the fit
-    splits' covered examples and ("dev", (key, {field: value}, votes, gold, aggregate
-    probs)) for the dev split's. Side input: the FitResult."""
+    """VoteBatch -> ("train", (key, {field: value}, votes)) for the fit splits'
+    covered examples and ("dev", (key, {field: value}, votes, gold)) for the dev
+    split's. No side input: it runs in the same pass as the vote statistics (the
+    aggregate probabilities are computed from the votes in ``fit_end_step``)."""
 
     config_type = WeakLabelerConfig
 
-    def process(self, vb: VoteBatch, fit: FitResult):
+    def process(self, vb: VoteBatch):
         cfg = self.cfg
         spec = cfg.end_model_spec()
         is_fit, is_dev = vb.split in cfg.fit_splits, vb.split == cfg.dev_split
         if not (is_dev or (is_fit and spec is not None)):
             return
         columns = Columns(vb.raws)
-        probs = fit.aggregator.predict_proba(vb.L)
         covered = (vb.L != ABSTAIN).any(axis=1)
         if is_fit:
             fields = spec.text_fields + spec.numeric_fields
             missing = [f for f in fields if f not in columns]
             if missing:
                 raise KeyError(f"end_model field(s) {missing} are not features of the examples: {sorted(columns)}")
-            use = covered if spec.train_rows == "covered" else np.ones(len(covered), bool)
+            use = covered if spec.train_rows == "covered" else np.ones(len(covered), bool)  # all | auto
             for i in np.nonzero(use)[0]:
-                yield "train", (vb.keys[i], {f: columns[f][i] for f in fields}, probs[i].tolist())
+                yield "train", (vb.keys[i], {f: columns[f][i] for f in fields}, vb.L[i].tolist())
         if is_dev:
             for i in range(len(vb.keys)):
                 row = {f: columns[f][i] for f in columns if f != cfg.votes_field}
-                yield "dev", (vb.keys[i], row, vb.L[i].tolist(), int(vb.gold[i]), probs[i].tolist())
+                yield "dev", (vb.keys[i], row, vb.L[i].tolist(), int(vb.gold[i]))
 
 
 class EndRowsFn(beam.CombineFn):
@@ -286,25 +287,36 @@ class EndResult:
     report: dict = field(default_factory=dict)
 
 
-def fit_end_step(train_rows, dev_rows, config_json: str, lf_names: list, aggregator_name: str) -> EndResult:
+def fit_end_step(train_rows, dev_rows, config_json: str, lf_names: list, aggregator, fitted=None) -> EndResult:
     """The end model on the sampled training rows (sorted by key, so the fit depends on
     the data only), scored on the dev rows against the aggregate; ``from_end_model:
     auto`` chooses all / uncovered / none there (``final_labels.choose_end_model_use``)."""
     from datalife.labeling.aggregators import expected_accuracy
-    from datalife.labeling.end_model import EndModelUnavailable, fit_end_model
+    from datalife.labeling.end_model import EndModelUnavailable, fit_end_model, fit_end_model_on_dev
     from datalife.labeling.final_labels import choose_end_model_use, final_labels
     from datalife.labeling.report_pictures import confusion_matrix, lf_mistakes
 
     cfg = WeakLabelerConfig.model_validate_json(config_json)
     spec, names = cfg.end_model_spec(), cfg.names()
+    aggregator_name = aggregator.name
     out = EndResult(report={"warnings": []})
     if spec is not None:
         rows = sorted(train_rows, key=lambda r: r[0])
         fields = spec.text_fields + spec.numeric_fields
         cols = {f: [r[1][f] for r in rows] for f in fields}
-        probs = np.array([r[2] for r in rows]).reshape(len(rows), cfg.cardinality)
+        L_train = np.array([r[2] for r in rows], np.int64).reshape(len(rows), len(lf_names))
+        covered_train = (L_train != ABSTAIN).any(axis=1)
+        dev_sorted = sorted(dev_rows, key=lambda r: r[0])
         try:
-            out.model = fit_end_model(cols, probs, np.ones(len(rows), bool), spec)
+            if dev_sorted:
+                sources = fitted or {aggregator.name: aggregator}
+                dev_gold = np.array([r[3] for r in dev_sorted], np.int64)
+                out.model, table = fit_end_model_on_dev(
+                    cols, {n: a.predict_proba(L_train) for n, a in sources.items()}, covered_train, spec,
+                    {f: [r[1].get(f) for r in dev_sorted] for f in fields}, dev_gold, aggregator.name)
+                out.report["end_model_candidates"] = table
+            else:
+                out.model = fit_end_model(cols, aggregator.predict_proba(L_train), covered_train, spec)
             out.report["end_model"] = out.model.describe()
         except EndModelUnavailable as exc:
             out.report["warnings"].append({"code": "end_model_skipped", "message": f"end model not trained: {exc}"})
@@ -319,7 +331,7 @@ def fit_end_step(train_rows, dev_rows, config_json: str, lf_names: list, aggrega
         keys = [r[0] for r in dev_rows]
         L = np.array([r[2] for r in dev_rows], np.int64).reshape(len(dev_rows), len(lf_names))
         gold = np.array([r[3] for r in dev_rows], np.int64)
-        agg = np.array([r[4] for r in dev_rows]).reshape(len(dev_rows), cfg.cardinality)
+        agg = aggregator.predict_proba(L)
         covered = (L != ABSTAIN).any(axis=1)
         end = None
         metrics = []

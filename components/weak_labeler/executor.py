@@ -51,6 +51,9 @@ def report_sections(summary: dict, counts: dict, has_pictures: set) -> list:
             sections.append(("", Picture(name)))
     if summary.get("end_model"):
         sections.append(("End model", summary["end_model"]))
+    if summary.get("end_model_candidates"):
+        sections.append(("End model candidates (chosen on dev: highest accuracy; ties: the chosen aggregator, "
+                         "covered rows, the smallest C)", summary["end_model_candidates"]))
     if summary.get("mistakes"):
         rows = [{"lf": lf, **r} for lf, items in summary["mistakes"].items() for r in items]
         sections.append(("Dev rows each LF got wrong", rows))
@@ -80,8 +83,12 @@ def run(examples, labeled_examples, label_matrix, report, config_json: str, pipe
     fileio.makedirs(label_matrix.uri)
     end_spec = cfg.end_model_spec()
 
+    def read(pbegin):  # no shuffle of the batches: nothing holds the whole input
+        return read_split_batches(pbegin, examples, splits, cfg.batch_size, spread_batches=False)
+
     with pipeline as p:
-        applied = (read_split_batches(p, examples, splits, cfg.batch_size)
+        # pass 1: the LFs' votes -> vote statistics and the end model's (bounded) rows
+        applied = (p | "Read" >> beam.ptransform_fn(read)()
                    | beam.ParDo(ApplyLFs(config_json)).with_outputs("counts", "quarantine", main="votes"))
         batches = applied.votes
         stats = (batches | "Votes" >> beam.Map(votes_of)
@@ -89,10 +96,15 @@ def run(examples, labeled_examples, label_matrix, report, config_json: str, pipe
         fit = stats | "FitAggregate" >> beam.Map(fit_aggregate_step, config_json, lf_names,
                                                  f"{label_matrix.uri}/vote_patterns.npz")
         n_train = end_spec.max_train_rows if end_spec is not None else 1
-        end = (batches | "EndModelRows" >> beam.ParDo(EndModelRows(config_json), beam.pvalue.AsSingleton(fit))
+        end = (batches | "EndModelRows" >> beam.ParDo(EndModelRows(config_json))
                | "EndRows" >> beam.CombineGlobally(EndRowsFn(n_train))
                | "FitEnd" >> beam.Map(_fit_end, beam.pvalue.AsSingleton(fit), config_json, lf_names))
-        out = batches | "AttachLabels" >> beam.ParDo(
+        # pass 2 (once the fits are done): read and apply the LFs again, attach labels, write.
+        # Reusing pass 1's batches would make the runner keep every example until the fits end.
+        again = (p | "Reread" >> beam.ptransform_fn(read)()
+                 | "ApplyLFsAgain" >> beam.ParDo(ApplyLFs(config_json)).with_outputs("counts", "quarantine",
+                                                                                    main="votes"))
+        out = again.votes | "AttachLabels" >> beam.ParDo(
             AttachLabels(config_json), beam.pvalue.AsSingleton(fit), beam.pvalue.AsSingleton(end)) \
             .with_outputs("counts", *splits)
         for s in splits:
@@ -114,7 +126,7 @@ def run(examples, labeled_examples, label_matrix, report, config_json: str, pipe
 
 def _fit_end(rows, fit, config_json, lf_names):
     train_rows, dev_rows = rows
-    return fit_end_step(train_rows, dev_rows, config_json, lf_names, fit.aggregator.name)
+    return fit_end_step(train_rows, dev_rows, config_json, lf_names, fit.aggregator, fit.fitted)
 
 
 def _report_of(result):
@@ -134,6 +146,7 @@ def _summary_and_sections(cfg: WeakLabelerConfig, lf_names, fit_report, end_repo
                "fit_rows": fit_report["fit_rows"], "warnings": fit_report["warnings"] + end_report["warnings"],
                "aggregator": fit_report["aggregator"], "candidates": fit_report["candidates"], "lfs": lfs,
                "lf_faults": faults, "labels": labels, "end_model": end_report.get("end_model"),
+               "end_model_candidates": end_report.get("end_model_candidates"),
                "mistakes": end_report.get("mistakes"),
                "splits": {s: {k: v for k, v in c.items() if not k.startswith(("labels|", "lf_faults|"))}
                           for s, c in counts.items()}}
