@@ -37,6 +37,11 @@ def bench_core(df, lfs) -> float:
     return time.perf_counter() - t0
 
 
+def _rows_of(batch) -> int:
+    """Rows in one of ApplyLFs' vote batches."""
+    return len(batch.raws)
+
+
 def bench_beam(df, workers: int, tmp: str, mode: str | None = None) -> float:
     """The WeakLabeler's read + apply path: TFRecord file -> batches -> ApplyLFs."""
     import apache_beam as beam
@@ -61,7 +66,7 @@ def bench_beam(df, workers: int, tmp: str, mode: str | None = None) -> float:
     t0 = time.perf_counter()
     with beam.Pipeline(options=opts) as p:
         _ = (p | beam.Create(tasks) | beam.Reshuffle() | beam.ParDo(ReadShard(500))
-             | "SpreadBatches" >> beam.Reshuffle() | beam.ParDo(ApplyLFs(config.model_dump_json())) | beam.Map(len)
+             | "SpreadBatches" >> beam.Reshuffle() | beam.ParDo(ApplyLFs(config.model_dump_json())) | beam.Map(_rows_of)
              | beam.CombineGlobally(sum))
     return time.perf_counter() - t0
 

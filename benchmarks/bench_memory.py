@@ -23,6 +23,7 @@ import time
 
 WINDOW_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_WINDOW_ROWS", "1000000,10000000").split(",") if n]
 IMAGES = [int(n) for n in os.environ.get("BENCH_MEM_IMAGES", "").split(",") if n]
+BEAM_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_BEAM_ROWS", "").split(",") if n]
 LF_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_LF_ROWS", "").split(",") if n]
 PORTABLE_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_PORTABLE_ROWS", "").split(",") if n]
 
@@ -157,6 +158,56 @@ def unifier() -> list[dict]:
     return rows
 
 
+def _beam_shape_once(n: int, shape: str) -> dict:
+    """A pure-Beam pipeline with no datalife code, in a fresh process: ``n`` rows made in a
+    worker (the launcher holds none), 1,000 series. ``windower``: the windower's shape
+    (per-series min/max as a dict side input, rows keyed to (series, 20k-row block),
+    GroupByKey, one count per block); ``fused``: the same rows counted by a combiner only
+    (no side input, no GroupByKey: one fused stage). No DoFn keeps anything."""
+    import json
+    import subprocess
+    import sys
+
+    code = f"""
+import json, resource, time
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+n, shape = {n}, {shape!r}
+def make(_):
+    for i in range(n):
+        yield str(i % 1000), (float(i // 1000) * 3600.0, (0.5 * i, 0.25 * i), (0.5 * i,), None)
+def grid(kv, lo):
+    s, r = kv
+    yield (s, int((r[0] - lo[s]) // 3600.0) // 20000), r
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+with beam.Pipeline(options=PipelineOptions(["--direct_num_workers=1"])) as p:
+    rows = p | beam.Impulse() | "Make" >> beam.FlatMap(make)
+    if shape == "fused":
+        _ = rows | beam.combiners.Count.Globally()
+    else:
+        lo = rows | beam.Map(lambda kv: (kv[0], kv[1][0])) | beam.CombinePerKey(min)
+        _ = (rows | beam.FlatMap(grid, beam.pvalue.AsDict(lo)) | beam.GroupByKey()
+             | beam.Map(lambda kv: len(list(kv[1]))) | beam.CombineGlobally(sum))
+print("RESULT", json.dumps({{"rows": n, "shape": shape, "seconds": time.perf_counter() - t0,
+      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_before_run_mb": base / 1024}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(out.stderr[-3000:])
+
+
+def beam_shape() -> list[dict]:
+    rows = []
+    for shape in ("fused", "windower"):
+        for n in BEAM_ROWS:
+            rows.append(_beam_shape_once(n, shape))
+            print("DONE", rows[-1], flush=True)
+    return rows
+
+
 def windower_portable() -> list[dict]:
     """The windower on Beam's portable path (a job service and an SDK worker pool in
     processes of their own, as a cluster runs it): peak RSS of the SDK worker process
@@ -209,6 +260,10 @@ def main() -> list[dict]:
         u = unifier()
         report("label unifier peak RSS by images (DirectRunner, 1 worker, fresh process per size)", u)
         out += u
+    if BEAM_ROWS:
+        b = beam_shape()
+        report("pure Beam, no datalife code: peak RSS by rows (DirectRunner, 1 worker, fresh process per size)", b)
+        out += b
     if PORTABLE_ROWS:
         w = windower_portable()
         report("windower on the portable path: peak RSS of the SDK worker, job service and launcher", w)

@@ -13,8 +13,8 @@ from datalife.labeling.formats import get_format
 from datalife.labeling.formats.base import AnnotationError, Quarantined
 from datalife.labeling.unify import REFUSED, encode_unified, problem, quarantine_outcome, unify_record
 
-__all__ = ["ParseFile", "Unify", "MergeImage", "COUNTS", "QUARANTINE", "NOTES", "VIEWS", "MERGE_COUNTS", "PAIRS",
-           "REVIEW", "WORST",
+__all__ = ["source_files", "ParseFile", "Unify", "MergeImage", "COUNTS", "QUARANTINE", "NOTES", "VIEWS",
+           "MERGE_COUNTS", "PAIRS", "REVIEW", "WORST",
            "IMAGES", "REFUSED"]
 
 COUNTS, QUARANTINE, NOTES = "counts", "quarantine", "notes"
@@ -44,6 +44,14 @@ def _problem(p: dict, base: str) -> dict:
     """A quarantine record with the annotation file relative to its source (errors
     raised in error mode keep the full path)."""
     return {**p, "file": _relative(p["file"] or "", base) or None, "message": p["message"].replace(base + os.sep, "")}
+
+
+def source_files(i: int, config_json: str):
+    """A source index -> (source index, annotation file) for each of its files, listed in
+    a worker: the launcher never holds (nor pickles into the graph) a path per image."""
+    s = LabelUnifierConfig.model_validate_json(config_json).sources[i]
+    for path in get_format(s.format).list_files(s.path):
+        yield i, path
 
 
 class ParseFile(_WithConfig):

@@ -11,7 +11,8 @@ from datalife.components.examples_beam import (gather, gather_first, mark_exampl
 from datalife.components.fingerprint import files_fingerprint, tree_files
 from datalife.components.label_unifier import report as unifier_report
 from datalife.components.label_unifier.beam_glue import (COUNTS, IMAGES, MERGE_COUNTS, NOTES, PAIRS, QUARANTINE,
-                                                         REVIEW, VIEWS, WORST, MergeImage, ParseFile, Unify)
+                                                         REVIEW, VIEWS, WORST, MergeImage, ParseFile, Unify,
+                                                         source_files)
 from datalife.components.label_unifier.spec import LabelUnifierConfig
 from datalife.components.report import draw_pictures, write_report
 from datalife.labeling.formats import get_format
@@ -41,9 +42,9 @@ def run(examples, report, config_json: str, pipeline) -> None:
     cfg = LabelUnifierConfig.model_validate_json(config_json)
     splits = list(cfg.splits)
     mark_examples(examples, splits)
-    tasks = _tasks(cfg)
-    with pipeline as p:
-        parsed = (p | "Files" >> beam.Create(tasks) | "SpreadFiles" >> beam.Reshuffle()
+    with pipeline as p:  # files listed in a worker, one source each: no path list in the launcher or graph
+        parsed = (p | "Sources" >> beam.Create(range(len(cfg.sources)))
+                  | "Files" >> beam.FlatMap(source_files, config_json) | "SpreadFiles" >> beam.Reshuffle()
                   | "Parse" >> beam.ParDo(ParseFile(config_json)).with_outputs(COUNTS, QUARANTINE, main="records"))
         unified = (parsed.records | "SpreadImages" >> beam.Reshuffle()
                    | "Unify" >> beam.ParDo(Unify(config_json)).with_outputs(COUNTS, QUARANTINE, NOTES, VIEWS, *splits))
