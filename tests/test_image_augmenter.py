@@ -76,6 +76,20 @@ def test_dropped_boxes_drop_their_classes_too():
     assert counts[0][1]["copy_boxes_dropped"] == 1
 
 
+def test_a_merges_per_box_provenance_follows_the_boxes_that_survive():
+    from datalife.common.codec import add_features
+
+    [raw] = add_features([_example(0)], {"image/object/support": [[2, 1]], "image/object/raters": [[b"a+b", b"a"]]},
+                         {"image/object/support": "int", "image/object/raters": "bytes"})
+    cfg = AugmenterConfig(policy=[{"op": "translate", "fraction": [0.5, 0.5]}], copies=1, seed=1,
+                          keep_originals=False, min_visibility=0.5)
+    outs, _, _ = _run(cfg, [("train", [raw])])
+    [copy] = [_parse(r) for r in outs["train"]]
+    assert list(copy["image/object/class/label"].int64_list.value) == [3]  # the second box left the image
+    assert list(copy["image/object/support"].int64_list.value) == [2]
+    assert list(copy["image/object/raters"].bytes_list.value) == [b"a+b"]
+
+
 def test_corrupt_images_are_quarantined_and_counted():
     cfg = AugmenterConfig(policy="cifar10", copies=2, seed=1)
     outs, counts, problems = _run(cfg, [("train", [_example(0), _example(1, corrupt=True), _example(2)])])

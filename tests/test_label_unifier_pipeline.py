@@ -45,7 +45,7 @@ def test_demo_boxes_equal_the_drawn_objects(demo):
     _, result = demo
     examples = _examples(result)
     rows = [(split, r) for split, rs in examples.items() for r in rs]
-    assert len(rows) == 16  # 15 images, street_05 annotated by two sources
+    assert len(rows) == 15  # 15 scenes: street_05, annotated by two sources, merged into one example
     by_source = {}
     for split, r in rows:
         file = r["image/filename"][0].decode()
@@ -59,9 +59,10 @@ def test_demo_boxes_equal_the_drawn_objects(demo):
         mask = cv2.imdecode(np.frombuffer(r["image/segmentation/class/encoded"][0], np.uint8), cv2.IMREAD_UNCHANGED)
         np.testing.assert_array_equal(mask, boxes_to_mask(got, np.array(r["image/object/class/label"]) + 1, h, w))
         by_source.setdefault(file, []).append((r["image/source"][0].decode(), split))
-    # the image two sources annotate lands in one split (split by image content)
-    assert sorted(s for s, _ in by_source["street_05.jpg"]) == ["fleet_coco", "street_voc"]
-    assert len({split for _, split in by_source["street_05.jpg"]}) == 1
+    # the image two sources annotate is one example with both as its source, their boxes agreeing
+    assert [s for s, _ in by_source["street_05.jpg"]] == ["fleet_coco+street_voc"]
+    [both] = [r for _, r in rows if r["image/filename"][0] == b"street_05.jpg"]
+    assert both["agreement/min_f1"] == [1.0] and set(both["image/object/raters"]) == {b"fleet_coco+street_voc"}
 
 
 def test_demo_report_counts_every_box(demo):
@@ -117,7 +118,8 @@ def test_bad_sources_are_quarantined_with_counts(tmp_path):
     totals = report["accounting"]["checked"]["all"]
     assert totals["images_in"] == totals["images_out"] + totals["images_quarantined"]
     rows = sum(len(v) for v in _examples(result).values())
-    assert rows == totals["images_out"] == 16 - 3
+    assert totals["images_out"] == 16 - 3  # unified views; street_05's two become one example when merged
+    assert rows == report["merge"]["examples_out"] == 16 - 3 - 1
     lines = Path(result.output_uri("LabelUnifier", "report"), "quarantine.jsonl").read_text().splitlines()
     records = sorted((q["reason"], q["source"], q["file"]) for q in map(json.loads, lines))
     assert [r[:2] for r in records] == [("malformed", "street_voc"), ("missing_image", "street_voc"),

@@ -2,7 +2,9 @@
 
 An example is read from its feature values (:func:`decode_image_example`): the encoded
 image, boxes as normalized corner pairs from four box features, per-box features
-(class ids, names) and an optional mask (a PNG of class ids). :func:`augmented_copies`
+(class ids, names, and any other ``image/object/*`` feature with one value per box,
+such as a merge's ``image/object/support`` and ``image/object/raters``) and an
+optional mask (a PNG of class ids). :func:`augmented_copies`
 draws each copy's parameters from ``ExampleRandom(seed, example key, copy)`` and
 returns the features that change per copy; the caller adds them to the serialized
 example (``common.codec.add_features``). Per-box features are filtered with the boxes
@@ -65,6 +67,10 @@ def decode_image_example(row: dict, names) -> ImageExample:
     for k, v in per_box.items():
         if len(v) != len(boxes):
             raise ValueError(f"{k} has {len(v)} values for {len(boxes)} boxes")
+    for k, v in row.items():  # other per-box features (a merge's support and raters) follow their boxes too
+        if (k.startswith("image/object/") and k not in per_box and k not in names.box_features and v is not None
+                and len(v) == len(boxes)):
+            per_box[k] = v
     mask = None
     if names.mask_feature and row.get(names.mask_feature):
         mask = cv2.imdecode(np.frombuffer(row[names.mask_feature][0], np.uint8), cv2.IMREAD_UNCHANGED)

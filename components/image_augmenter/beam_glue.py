@@ -25,6 +25,8 @@ def rows_of(cols: Columns, cfg: AugmenterConfig) -> list[dict]:
     """{feature: raw values} of the features the augmenter reads, per example."""
     names = [cfg.image_feature, "image/filename", *cfg.box_features, *cfg.per_box_features] + (
         [cfg.mask_feature] if cfg.mask_feature else [])
+    # other per-box features (a merge's support and raters) are filtered with the boxes too
+    names += [n for n in cols if n.startswith("image/object/") and n not in names]
     values = {n: cols.values(n) for n in names}
     return [{n: v[i] for n, v in values.items() if v[i] is not None} for i in range(cols.num_rows)]
 
