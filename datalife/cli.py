@@ -7,7 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from datalife import labels_quality_cli
+from datalife import labels_merge_cli, labels_quality_cli
 from datalife.labeling.formats import FORMATS as FORMAT_NAMES
 from datalife.pipeline.config import ConfigError
 from datalife.pipeline.engines import ENGINES
@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_label_round_parsers(lsub)  # labels next / labels import: one active-learning round
     labels_quality_cli.add_parsers(lsub)  # mask-pii, errors
+    labels_merge_cli.add_parser(lsub)  # merge
     return parser
 
 
@@ -273,6 +274,8 @@ def main(argv=None) -> int:
                 return label_round(args)
             if args.labels_command in labels_quality_cli.COMMANDS:
                 return labels_quality_cli.run(args)
+            if args.labels_command == "merge":
+                return labels_merge_cli.run(args)
             return _convert(args)
         if args.command == "schema":
             from datalife.pipeline.schema_evolution import run_cli

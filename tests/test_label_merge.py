@@ -460,3 +460,37 @@ def test_merge_does_not_depend_on_record_order(raccoon):
         np.testing.assert_array_equal(a["boxes"], b["boxes"])
         assert (a["box_raters"], a["box_scores"], a["files"]) == (b["box_raters"], b["box_scores"], b["files"])
     assert again.ledger.equals(first.ledger) and again.agreement.equals(first.agreement)
+
+
+def test_labels_merge_cli_on_the_detection_demo_config(tmp_path, capsys):
+    """`datalife labels merge CONFIG`: the demo's sources merged as the core merges them
+    (15 scenes from 16 records, street_05 by two raters in full agreement); a copy with
+    one VOC box of street_05 moved gives one review task holding both raters' boxes."""
+    import shutil
+
+    import pandas as pd
+
+    from datalife.cli import main
+
+    repo = Path(__file__).resolve().parents[1]
+    data = tmp_path / "data"
+    shutil.copytree(repo / "data" / "detection", data)
+    text = (repo / "pipeline" / "configs" / "detection.yaml").read_text().replace("../../data/detection", str(data))
+    (tmp_path / "c.yaml").write_text(text)
+    assert main(["labels", "merge", str(tmp_path / "c.yaml"), "-o", str(tmp_path / "same")]) == 0
+    counts = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert (counts["views_in"], counts["examples_out"]) == (16, 15)
+    boxes = pd.read_csv(tmp_path / "same" / "merged_boxes.csv")
+    ledger = pd.read_csv(tmp_path / "same" / "ledger.csv")
+    assert len(boxes) == counts["boxes_out"] and len(ledger) == counts["boxes_in"]
+    assert set(boxes[boxes.file == "street_05.jpg"].raters) == {"fleet_coco+street_voc"}
+    row = pd.read_csv(tmp_path / "same" / "agreement.csv").set_index(["rater_a", "rater_b", "class"]).loc[
+        ("fleet_coco", "street_voc", "all")]
+    assert row.f1 == 1.0 and not (tmp_path / "same" / "review_tasks.json").exists()
+    xml = data / "voc" / "street_05.xml"
+    first = xml.read_text().split("<xmin>")[1].split("</xmin>")[0]
+    xml.write_text(xml.read_text().replace(f"<xmin>{first}</xmin>", "<xmin>1</xmin>", 1))  # one box stretched
+    assert main(["labels", "merge", str(tmp_path / "c.yaml"), "-o", str(tmp_path / "moved")]) == 0
+    [task] = json.loads((tmp_path / "moved" / "review_tasks.json").read_text())
+    assert task["data"]["files"] == ["street_05.jpg", "street_05.jpg"] and task["data"]["agreement"] < 1.0
+    assert sorted(p["model_version"] for p in task["predictions"]) == ["fleet_coco", "street_voc"]
