@@ -3,7 +3,9 @@ config's ``label_unifier`` section (sources, classes, ``merge``, ``review_below`
 declared once, as the pipeline reads them), run on this machine without TFX or Beam.
 Writes ``merged_boxes.csv`` (one row per merged box with its support and raters),
 ``images.csv`` (per image: raters, agreement), ``agreement.csv`` (per pair of raters
-and class), ``ledger.csv`` (every input box's fate) and, for images below
+and class), ``ledger.csv`` (every input box's fate), ``near_duplicates.csv`` (images
+whose bytes differ but whose perceptual hashes are within 6 bits: reported, never
+merged) and, for images below
 ``review_below``, ``review_tasks.json`` with ``review_label_config.xml`` for Label Studio.
 
 Python API: :func:`merge_sources` returns the same as pandas DataFrames."""
@@ -55,11 +57,18 @@ def merge_sources(spec) -> dict:
     groups = {}
     for v in views:
         groups.setdefault(v["sha256"], []).append(v)
+    from datalife.labeling.quality.near_duplicates import near_duplicate_pairs, phash
+
+    hashes = {key: phash(vs[0]["image"]) for key, vs in groups.items() if vs[0].get("image")}
+    near = near_duplicate_pairs(hashes)  # different bytes, (almost) the same picture: reported, never merged
+    files = {key: vs[0]["file"] for key, vs in groups.items()}
+    near.insert(2, "file_a", [files[k] for k in near.key_a])
+    near.insert(3, "file_b", [files[k] for k in near.key_b])
     scores = dict(zip(res.images.key, res.images.min_f1)) if len(res.images) else {}
     tasks = box_review_tasks(list(groups.values()), canon, scores, spec.review_below)
     return {"boxes": pd.DataFrame(rows, columns=["key", "file", "class", "xmin", "ymin", "xmax", "ymax", "support",
                                                  "raters"]),
-            "images": res.images, "agreement": res.agreement, "ledger": res.ledger,
+            "images": res.images, "agreement": res.agreement, "ledger": res.ledger, "near_duplicates": near,
             "counts": {**dict(res.counts), "records_quarantined": quarantined}, "review_tasks": tasks}
 
 
@@ -74,9 +83,9 @@ def run(args) -> int:
     out = merge_sources(spec)
     folder = Path(args.output)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("boxes", "images", "agreement", "ledger"):
+    for name in ("boxes", "images", "agreement", "ledger", "near_duplicates"):
         out[name].to_csv(folder / ("merged_boxes.csv" if name == "boxes" else f"{name}.csv"), index=False)
-    written = 4
+    written = 5
     if out["review_tasks"]:
         (folder / "review_tasks.json").write_text(tasks_json(out["review_tasks"]))
         (folder / "review_label_config.xml").write_text(labeling_config(list(spec.classes), "boxes"))
@@ -84,5 +93,6 @@ def run(args) -> int:
     c = out["counts"]
     print(json.dumps({k: c[k] for k in sorted(c)}))
     print(f"{len(out['images'])} images from {c.get('views_in', 0)} records of {len(spec.sources)} sources, "
-          f"{len(out['boxes'])} boxes, {len(out['review_tasks'])} to review: wrote {written} files to {folder}")
+          f"{len(out['boxes'])} boxes, {len(out['near_duplicates'])} near-duplicate pairs, "
+          f"{len(out['review_tasks'])} to review: wrote {written} files to {folder}")
     return 0

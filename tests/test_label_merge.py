@@ -487,6 +487,18 @@ def test_labels_merge_cli_on_the_detection_demo_config(tmp_path, capsys):
     row = pd.read_csv(tmp_path / "same" / "agreement.csv").set_index(["rater_a", "rater_b", "class"]).loc[
         ("fleet_coco", "street_voc", "all")]
     assert row.f1 == 1.0 and not (tmp_path / "same" / "review_tasks.json").exists()
+    assert pd.read_csv(tmp_path / "same" / "near_duplicates.csv").empty  # 15 different scenes
+    # a re-encoded copy of a scene under another name: near-duplicate (reported), not merged
+    img = cv2.imread(str(data / "images" / "street_10.jpg"))
+    cv2.imwrite(str(data / "images" / "street_10_copy.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    label = data / "yolo" / "labels"
+    (label / "street_10_copy.txt").write_text((label / "street_10.txt").read_text())
+    assert main(["labels", "merge", str(tmp_path / "c.yaml"), "-o", str(tmp_path / "copy")]) == 0
+    near = pd.read_csv(tmp_path / "copy" / "near_duplicates.csv")
+    assert sorted(near[["file_a", "file_b"]].iloc[0]) == ["street_10.jpg", "street_10_copy.jpg"] and len(near) == 1
+    assert len(pd.read_csv(tmp_path / "copy" / "images.csv")) == 16  # kept apart
+    (data / "images" / "street_10_copy.jpg").unlink()
+    (label / "street_10_copy.txt").unlink()
     xml = data / "voc" / "street_05.xml"
     first = xml.read_text().split("<xmin>")[1].split("</xmin>")[0]
     xml.write_text(xml.read_text().replace(f"<xmin>{first}</xmin>", "<xmin>1</xmin>", 1))  # one box stretched
