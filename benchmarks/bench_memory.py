@@ -73,15 +73,17 @@ def poll(services):
         except psutil.Error:
             pass
         time.sleep(0.2)
-with local_portable_services(tmp / "services") as services:
-    t = threading.Thread(target=poll, args=(services,), daemon=True); t.start()
-    t0 = time.perf_counter()
-    executor.run(ex, out, rep, cfg.model_dump_json(),
-                 beam.Pipeline(options=PipelineOptions(services.beam_args() + ["--sdk_worker_parallelism=1", f"--job_server_timeout={{JOB_SERVER_TIMEOUT}}"])))
-    dt = time.perf_counter() - t0
-    stop.set(); t.join()
-counts = json.load(open(rep.uri + "/report.json"))["counts"]
-shutil.rmtree(tmp, ignore_errors=True)
+try:
+    with local_portable_services(tmp / "services") as services:
+        t = threading.Thread(target=poll, args=(services,), daemon=True); t.start()
+        t0 = time.perf_counter()
+        executor.run(ex, out, rep, cfg.model_dump_json(),
+                     beam.Pipeline(options=PipelineOptions(services.beam_args() + ["--sdk_worker_parallelism=1", f"--job_server_timeout={{JOB_SERVER_TIMEOUT}}"])))
+        dt = time.perf_counter() - t0
+        stop.set(); t.join()
+    counts = json.load(open(rep.uri + "/report.json"))["counts"]
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)  # 10M rows are 200 MB of input
 print("RESULT", json.dumps({{"rows": rows, "seconds": dt, "windows": counts["windows_out"],
       "sdk_worker_peak_rss_mb": peaks["sdk_workers"], "job_service_peak_rss_mb": peaks["job_service"],
       "launcher_peak_rss_mb": peaks["launcher"], "largest_group_rows": 20000 + 48 - 1}}))
