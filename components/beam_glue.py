@@ -19,6 +19,7 @@ import json
 import apache_beam as beam
 
 from datalife.common.tfrecords import iter_tfrecords
+from datalife.components import progress
 
 __all__ = ["ConfigDoFn", "ReadShard", "write_json", "FirstRecords"]
 
@@ -48,9 +49,11 @@ class ReadShard(beam.DoFn):
         for record in iter_tfrecords(path, shard, num_shards):
             batch.append(record)
             if len(batch) == self.batch_size:
+                progress.add(len(batch))  # the progress line of `datalife run`
                 yield split, batch
                 batch = []
         if batch:
+            progress.add(len(batch))
             yield split, batch
 
 

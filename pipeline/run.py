@@ -12,6 +12,7 @@ import datetime
 import logging
 import secrets
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,24 +53,56 @@ class RunResult:
         raise KeyError(f"no output {key!r} of component {component!r} in this run")
 
 
+PROGRESS_SECONDS = 15.0  # a "running" line this often while a component works
+
+
 class _Progress(logging.Handler):
     """Turns the TFX runners' log lines into one printed line per component event."""
 
-    def __init__(self, out: TextIO, log_file: Path):
+    def __init__(self, out: TextIO, log_file: Path, every: float = PROGRESS_SECONDS, timer: bool = True):
         super().__init__(logging.INFO)
         self.out, self.started, self.cached = out, {}, set()
         self.file = logging.FileHandler(log_file)
         self.file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         self.t0 = time.monotonic()
+        self.every, self.running, self.last = every, None, 0.0
+        self.done = threading.Event()
+        if timer:  # a progress line every `every` seconds while a component runs
+            threading.Thread(target=self._loop, daemon=True, name="datalife-progress").start()
+
+    def _loop(self) -> None:
+        while not self.done.wait(1.0):
+            self.tick(time.monotonic())
+
+    def tick(self, now: float) -> None:
+        """Print (and log) the running component's progress when ``every`` seconds passed:
+        elapsed time, and the rows its reader has read with their rate when counted."""
+        from datalife.components import progress
+
+        name = self.running
+        if name is None or now - self.last < self.every:
+            return
+        self.last = now
+        took = now - self.started.get(name, now)
+        rows = progress.rows()
+        counted = f", {rows:,} rows read ({rows / took:,.0f} rows/s)" if rows and took > 0 else ""
+        line = f"[{now - self.t0:7.1f}s] running {name}  {took:.0f}s{counted}"
+        self._print(line)
+        self.file.emit(logging.LogRecord("datalife.progress", logging.INFO, __file__, 0, line, None, None))
 
     def emit(self, record: logging.LogRecord) -> None:
         self.file.emit(record)
         msg, args = record.msg, record.args or ()
         now = time.monotonic()
         if msg in ("Component %s is running.", "Component %s is running") and args:
+            from datalife.components import progress
+
             self.started[args[0]] = now
+            progress.reset()
+            self.running, self.last = args[0], now
             self._print(f"[{now - self.t0:7.1f}s] start   {args[0]}")
         elif msg.startswith("Component %s is finished") and args:
+            self.running = None
             took = now - self.started.get(args[0], now)
             tag = " (cached)" if args[0] in self.cached else ""
             self._print(f"[{now - self.t0:7.1f}s] finish  {args[0]}  {took:.1f}s{tag}")
@@ -82,6 +115,7 @@ class _Progress(logging.Handler):
         print(line, file=self.out, flush=True)
 
     def close(self) -> None:
+        self.done.set()
         self.file.close()
         super().close()
 
