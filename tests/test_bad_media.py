@@ -217,6 +217,7 @@ def test_windower_quarantines_bad_times_and_short_series_naming_them(tmp_path):
     assert c["series_too_short"] == 1 and c["series_in"] == c["series_windowed"] + 1
     assert c["rows_in"] == sum(c.get(k, 0) for k in ("rows_no_timestamp", "rows_bad_timestamp", "rows_off_grid",
                                                "rows_duplicate_time", "rows_gridded"))
+    assert c["rows_placed"] == c["rows_in"] - 5 - c.get("rows_off_grid", 0) and c["row_copies_sent"] == c["row_copies_grouped"] >= c["rows_placed"]
     assert len(by_reason["no_timestamp"]) == 2 and len(by_reason["bad_timestamp"]) == 3
     fields = sorted(q["field"] for q in by_reason["no_timestamp"] + by_reason["bad_timestamp"])
     assert fields == ["day", "day", "hour", "hour", "year"]  # month 13: the date, named from its year column

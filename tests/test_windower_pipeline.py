@@ -114,6 +114,9 @@ def test_beijing_windows_equal_keras_and_never_leak(tmp_path):
     csv = pd.read_csv(next(data.glob("*.csv")))
     n = len(csv)
     assert counts["rows_in"] == counts["rows_gridded"] == n == 43824
+    # 3 blocks of 20,000 grid rows; the 47 rows after each block start also go to the block
+    # before (its last windows reach them): 2 x 47 copies more than rows
+    assert counts["row_copies_sent"] == counts["row_copies_grouped"] == n + 2 * 47
     assert counts["windows_candidate"] == n - 48 + 1 and counts["dropped_gap"] == 0
     # time split at ingestion: Transform's analyzers saw 2010-2012 only (pandas on those
     # years); pm2.5 is declared `missing: keep`, so its missing values stay missing (NaN)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import math
 
 import apache_beam as beam
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from datalife.common.codec import Columns, content_keys, encode_columns
 from datalife.common.quarantine import quarantine_record
@@ -104,11 +107,15 @@ class MinMax(beam.CombineFn):
 
 
 class ToGrid(_WithConfig):
-    """A row -> ((series, block), (idx, ...)) for every block that needs it."""
+    """A row -> ((series, block), (idx, ...)) for every block that needs it; the rows
+    placed and the copies sent are counted per bundle."""
 
     def setup(self):
         super().setup()
         self.span = self.cfg.window.span
+
+    def start_bundle(self):
+        self._placed = self._sent = 0
 
     def process(self, item, bounds):
         series, (t, feats, tgts, label) = item
@@ -117,8 +124,16 @@ class ToGrid(_WithConfig):
         if idx is None:
             yield beam.pvalue.TaggedOutput(COUNTS, {"rows_off_grid": 1})
             return
+        self._placed += 1
         for b in blocks_of_row(idx, self.span, cfg.block_rows):
+            self._sent += 1
             yield (series, b), (idx, feats, tgts, label)
+
+    def finish_bundle(self):
+        if self._placed:
+            counts = {"rows_placed": self._placed, "row_copies_sent": self._sent}
+            yield beam.pvalue.TaggedOutput(COUNTS, WindowedValue(counts, MIN_TIMESTAMP, [GlobalWindow()]))
+        self._placed = self._sent = 0
 
 
 class WindowBlock(_WithConfig):
@@ -152,7 +167,8 @@ class WindowBlock(_WithConfig):
             for split, example in zip(out.split, encode_columns(columns, kinds)):
                 yield beam.pvalue.TaggedOutput(names[split], example)
         counts = dict(out.counts)
-        counts.update({"rows_gridded": owned_rows(blk.idx, block, cfg.block_rows), "rows_duplicate_time": dupes})
+        counts.update({"rows_gridded": owned_rows(blk.idx, block, cfg.block_rows), "rows_duplicate_time": dupes,
+                       "row_copies_grouped": len(rows)})
         for s, name in enumerate(names):
             counts[f"windows_{name}"] = int((out.split == s).sum())
         yield beam.pvalue.TaggedOutput(COUNTS, counts)

@@ -14,11 +14,17 @@ from datalife.transforms.windows import WindowSpec
 
 __all__ = ["WindowerConfig", "SplitConfig", "RULES"]
 
-ROWS = ("rows_no_timestamp", "rows_bad_timestamp", "rows_off_grid", "rows_duplicate_time", "rows_gridded")
+ROWS = ("rows_no_timestamp", "rows_bad_timestamp", "rows_off_grid", "rows_placed")
+PLACED = ("rows_duplicate_time", "rows_gridded")
 WINDOWS = ("dropped_gap", "dropped_missing_value", "dropped_missing_target", "dropped_split_boundary", "dropped_impure",
            "windows_out")
 SERIES = ("series_windowed", "series_too_short")
-RULES = [Rule("rows_in", ROWS), Rule("windows_candidate", WINDOWS), Rule("series_in", SERIES)]
+# rows_placed: rows ToGrid put on the grid; row_copies_*: the copies of them it sent to
+# blocks (a row near a block's start also goes to the block before) and the copies the
+# blocks received after the shuffle. The last rule checks the runner: a shuffle that
+# lost elements fails there, by name, instead of as false gaps.
+RULES = [Rule("rows_in", ROWS), Rule("rows_placed", PLACED), Rule("row_copies_sent", ("row_copies_grouped",)),
+         Rule("windows_candidate", WINDOWS), Rule("series_in", SERIES)]
 
 
 class SplitConfig(StrictModel):
