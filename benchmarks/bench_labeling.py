@@ -42,31 +42,44 @@ def _rows_of(batch) -> int:
     return len(batch.raws)
 
 
-def bench_beam(df, workers: int, tmp: str, mode: str | None = None) -> float:
-    """The WeakLabeler's read + apply path: TFRecord file -> batches -> ApplyLFs."""
+def write_shards(df, tmp: str, files: int) -> list[str]:
+    """``df`` as ``files`` gzipped TFRecord files of string features (ExampleGen writes a
+    split as several shards), each written once and reused by later runs."""
+    from datalife.common.codec import encode_columns
+    from datalife.common.tfrecords import write_tfrecords
+
+    paths = [f"{tmp}/rows-{k:03d}-of-{files:03d}.tfrecord.gz" for k in range(files)]
+    step = -(-len(df) // files)
+    for k, path in enumerate(paths):
+        if not os.path.exists(path):
+            part = df.iloc[k * step:(k + 1) * step]
+            cols = {c: [str(v) for v in part[c]] for c in part.columns}
+            write_tfrecords(path, encode_columns(cols, {c: "bytes" for c in cols}))
+    return paths
+
+
+def bench_beam(df, workers: int, tmp: str, mode: str | None = None, files: int = 1, spread: bool = True) -> float:
+    """The WeakLabeler's read + apply path: TFRecord files -> batches -> ApplyLFs. One read
+    task per file; ``spread`` reshuffles the batches after the read (the component's LF
+    pass does not: ``read_split_batches(spread_batches=False)``)."""
     import apache_beam as beam
-    import tensorflow as tf
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from datalife.components.beam_glue import ReadShard
     from datalife.components.weak_labeler.beam_glue import ApplyLFs
     from datalife.components.weak_labeler.spec import WeakLabelerConfig
 
-    path = f"{tmp}/rows.tfrecord.gz"
-    if not os.path.exists(path):
-        with tf.io.TFRecordWriter(path, options="GZIP") as w:
-            for row in df.to_dict("records"):
-                f = {k: tf.train.Feature(bytes_list=tf.train.BytesList(value=[str(v).encode()]))
-                     for k, v in row.items()}
-                w.write(tf.train.Example(features=tf.train.Features(feature=f)).SerializeToString())
+    paths = write_shards(df, tmp, files)
     config = WeakLabelerConfig(lf_module="datalife.labeling.examples.youtube_spam", id_field="COMMENT_ID")
     mode = mode or ("in_memory" if workers == 1 else "multi_processing")
     opts = PipelineOptions([f"--direct_num_workers={workers}", f"--direct_running_mode={mode}"])
-    tasks = [("train", path, 0, 1)]  # as examples_beam.read_split_batches: one task per file, batches spread
+    tasks = [("train", path, 0, 1) for path in paths]  # as examples_beam.read_split_batches
     t0 = time.perf_counter()
     with beam.Pipeline(options=opts) as p:
-        _ = (p | beam.Create(tasks) | beam.Reshuffle() | beam.ParDo(ReadShard(500))
-             | "SpreadBatches" >> beam.Reshuffle() | beam.ParDo(ApplyLFs(config.model_dump_json())) | beam.Map(_rows_of)
+        batches = p | beam.Create(tasks) | beam.Reshuffle() | beam.ParDo(ReadShard(500))
+        if spread:
+            batches = batches | "SpreadBatches" >> beam.Reshuffle()
+        _ = (batches | beam.ParDo(ApplyLFs(config.model_dump_json())) | beam.Map(_rows_of)
              | beam.CombineGlobally(sum))
     return time.perf_counter() - t0
 

@@ -8,7 +8,8 @@ the rows? Each size runs in a fresh process (peak RSS of that size alone).
   labels (one file per image, so a file is never a whole dataset) and 32 x 32 PNGs,
   through its executor on the DirectRunner (1 worker);
 - the weak labeler's LF step on the DirectRunner, multi_processing with 1 and 2
-  workers (``BENCH_MEM_LF_ROWS``), the read + apply path of ``bench_labeling``.
+  workers (``BENCH_MEM_LF_ROWS``; the split as ``BENCH_MEM_LF_FILES`` shards, 8 by
+  default), the read + apply path of ``bench_labeling`` as the component runs it.
 
 What it cannot separate: the DirectRunner keeps every PCollection between two stages
 in the process's memory (it is a test runner), so its process RSS includes whole
@@ -19,12 +20,14 @@ Spark, Dataflow) streams bundles between stages instead.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 WINDOW_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_WINDOW_ROWS", "1000000,10000000").split(",") if n]
 IMAGES = [int(n) for n in os.environ.get("BENCH_MEM_IMAGES", "").split(",") if n]
 BEAM_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_BEAM_ROWS", "").split(",") if n]
 LF_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_LF_ROWS", "").split(",") if n]
+LF_FILES = int(os.environ.get("BENCH_MEM_LF_FILES", 8))
 PORTABLE_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_PORTABLE_ROWS", "").split(",") if n]
 
 PORTABLE_CODE = """
@@ -235,6 +238,10 @@ def windower_portable() -> list[dict]:
 
 
 def lf_step() -> list[dict]:
+    """The LF pass as the component runs it: a split written as ``BENCH_MEM_LF_FILES``
+    shards (ExampleGen writes several), one read task per shard, batches applied where
+    they were read (no reshuffle). multi_processing with 1 and 2 workers, the same
+    files, each run once after a warm-up run that also writes them."""
     import tempfile
 
     from benchmarks.bench_labeling import bench_beam, make_frame
@@ -243,10 +250,16 @@ def lf_step() -> list[dict]:
     for n in LF_ROWS:
         df = make_frame(n)
         tmp = tempfile.mkdtemp()
-        t1 = bench_beam(df, 1, tmp, "multi_processing")  # also writes the TFRecord file, reused below
-        t1 = bench_beam(df, 1, tmp, "multi_processing")
-        t2 = bench_beam(df, 2, tmp, "multi_processing")
-        rows.append({"rows": n, "seconds_1_worker": t1, "seconds_2_workers": t2, "speedup": t1 / t2})
+        kw = {"files": LF_FILES, "spread": False}
+        try:
+            bench_beam(df, 1, tmp, "multi_processing", **kw)  # warm-up (writes the shards, fills the page cache)
+            t1 = bench_beam(df, 1, tmp, "multi_processing", **kw)
+            t2 = bench_beam(df, 2, tmp, "multi_processing", **kw)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        rows.append({"rows": n, "files": LF_FILES, "seconds_1_worker": t1, "seconds_2_workers": t2,
+                     "speedup": t1 / t2, "load_after": os.getloadavg()[0]})
+        print("DONE", rows[-1], flush=True)
     return rows
 
 
