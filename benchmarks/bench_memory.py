@@ -116,7 +116,7 @@ def _unifier_once(n: int) -> dict:
     import sys
 
     code = f"""
-import json, os, resource, tempfile, time
+import json, os, resource, shutil, tempfile, time
 import cv2, numpy as np, apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from tfx.types import standard_artifacts
@@ -142,6 +142,7 @@ t0 = time.perf_counter()
 executor.run(ex, rep, cfg.model_dump_json(), beam.Pipeline(options=PipelineOptions(["--direct_num_workers=1"])))
 dt = time.perf_counter() - t0
 totals = json.load(open(rep.uri + "/report.json"))["totals"]
+shutil.rmtree(tmp, ignore_errors=True)  # 100k images and label files
 print("RESULT", json.dumps({{"images": n, "seconds": dt, "images_out": totals.get("images_out"),
       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_before_run_mb": base_rss / 1024}}))
 """
