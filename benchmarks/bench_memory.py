@@ -7,6 +7,10 @@ the rows? Each size runs in a fresh process (peak RSS of that size alone).
 - the label unifier at 10k and 100k generated images (``BENCH_MEM_IMAGES``): YOLO
   labels (one file per image, so a file is never a whole dataset) and 32 x 32 PNGs,
   through its executor on the DirectRunner (1 worker);
+- the windower's shuffle in pure Beam (``BENCH_MEM_SHUFFLE_ROWS``; runners in
+  ``BENCH_MEM_SHUFFLE_RUNNERS``: ``direct``, ``beam`` = the portable path with Beam's own
+  job service, ``datalife`` = with datalife's): elements sent to the GroupByKey vs
+  handed out, no datalife code on the worker;
 - the weak labeler's LF step on the DirectRunner, multi_processing with 1 and 2
   workers (``BENCH_MEM_LF_ROWS``; the split as ``BENCH_MEM_LF_FILES`` shards, 8 by
   default), the read + apply path of ``bench_labeling`` as the component runs it.
@@ -29,6 +33,52 @@ BEAM_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_BEAM_ROWS", "").split(","
 LF_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_LF_ROWS", "").split(",") if n]
 LF_FILES = int(os.environ.get("BENCH_MEM_LF_FILES", 8))
 PORTABLE_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_PORTABLE_ROWS", "").split(",") if n]
+SHUFFLE_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_SHUFFLE_ROWS", "").split(",") if n]
+SHUFFLE_RUNNERS = os.environ.get("BENCH_MEM_SHUFFLE_RUNNERS", "direct,beam,datalife").split(",")
+
+# Pure Beam, no datalife code on the worker: the windower's shuffle (batches reshuffled,
+# rows keyed to 20k-row blocks, a row near a block's start also sent to the block before,
+# GroupByKey), counting the elements sent to the GroupByKey and those it hands out.
+SHUFFLE_CODE = """
+import json, sys, tempfile, time
+from pathlib import Path
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+from datalife.pipeline.portable import local_portable_services
+from datalife.pipeline.engines import JOB_SERVER_TIMEOUT
+rows, batch, block, span = {rows}, 1000, 20000, 48
+def make(b, rows=rows, batch=batch):  # constants bound here: the worker has no __main__ globals
+    for i in range(b * batch, min(rows, (b + 1) * batch)):
+        yield "", (i, (0.5 * i, 0.25 * i), (0.5 * i,), None)
+def keyed(kv, block=block, span=span):
+    s, r = kv
+    i = r[0]
+    for blk in range(max(0, (i - span + 1) // block), i // block + 1):
+        yield (s, blk), r
+out = Path(tempfile.mkdtemp()) / "counts.json"
+def write(d, out=out):
+    import json
+    out.write_text(json.dumps(d))
+def run(args):
+    with beam.Pipeline(options=PipelineOptions(args)) as p:
+        copies = (p | beam.Create(range(-(-rows // batch))) | "Spread" >> beam.Reshuffle()
+                  | beam.FlatMap(make) | beam.FlatMap(keyed))
+        sent = copies | "Sent" >> beam.combiners.Count.Globally()
+        got = (copies | beam.GroupByKey() | beam.Map(lambda kv: sum(1 for _ in kv[1]))
+               | "Grouped" >> beam.CombineGlobally(sum))
+        _ = ((sent | "S" >> beam.Map(lambda n: ("sent", n))), (got | "G" >> beam.Map(lambda n: ("grouped", n)))) | beam.Flatten() \
+            | beam.combiners.ToDict() | beam.Map(write)
+t0 = time.perf_counter()
+runner = {runner!r}
+if runner == "direct":
+    run(["--direct_num_workers=1"])
+else:
+    module = {{"beam": "apache_beam.runners.portability.local_job_service_main",
+              "datalife": "datalife.pipeline.beam_job_service"}}[runner]
+    with local_portable_services(Path(tempfile.mkdtemp()), job_service_module=module) as services:
+        run(services.beam_args() + ["--sdk_worker_parallelism=1", f"--job_server_timeout={{JOB_SERVER_TIMEOUT}}"])
+print("RESULT", json.dumps({{"seconds": time.perf_counter() - t0, **json.loads(out.read_text())}}))
+"""
 
 PORTABLE_CODE = """
 import json, os, resource, shutil, tempfile, threading, time
@@ -238,6 +288,28 @@ def windower_portable() -> list[dict]:
     return rows
 
 
+def shuffle_check() -> list[dict]:
+    """``SHUFFLE_CODE`` at each size on the DirectRunner, on the portable path with Beam's
+    own job service and with datalife's (Beam's plus the dead-worker fix): the elements
+    the GroupByKey received vs handed out (written to a file by the worker, read back)."""
+    import json
+    import subprocess
+    import sys
+
+    rows = []
+    for n in SHUFFLE_ROWS:
+        for runner in SHUFFLE_RUNNERS:
+            out = subprocess.run([sys.executable, "-c", SHUFFLE_CODE.format(rows=n, runner=runner)],
+                                 capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+            got = [json.loads(line[7:]) for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+            row = {"rows": n, "runner": runner, **(got[0] if got else {"error": out.stderr[-1500:]})}
+            if got:
+                row["lost"] = row["sent"] - row["grouped"]
+            rows.append(row)
+            print("DONE", row, flush=True)
+    return rows
+
+
 def lf_step() -> list[dict]:
     """The LF pass as the component runs it: a split written as ``BENCH_MEM_LF_FILES``
     shards (ExampleGen writes several), one read task per shard, batches applied where
@@ -284,6 +356,10 @@ def main() -> list[dict]:
         w = windower_portable()
         report("windower on the portable path: peak RSS of the SDK worker, job service and launcher", w)
         out += w
+    if SHUFFLE_ROWS:
+        sh = shuffle_check()
+        report("the windower's shuffle in pure Beam: elements sent to the GroupByKey vs handed out", sh)
+        out += sh
     if LF_ROWS:
         lf = lf_step()
         report("weak labeler LF step, DirectRunner multi_processing: 1 vs 2 workers", lf)
