@@ -36,9 +36,10 @@ PORTABLE_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_PORTABLE_ROWS", "").s
 SHUFFLE_ROWS = [int(n) for n in os.environ.get("BENCH_MEM_SHUFFLE_ROWS", "").split(",") if n]
 SHUFFLE_RUNNERS = os.environ.get("BENCH_MEM_SHUFFLE_RUNNERS", "direct,beam,datalife").split(",")
 
-# Pure Beam, no datalife code on the worker: the windower's shuffle (batches reshuffled,
-# rows keyed to 20k-row blocks, a row near a block's start also sent to the block before,
-# GroupByKey), counting the elements sent to the GroupByKey and those it hands out.
+# Pure Beam, no datalife code on the worker: the windower's graph (batches reshuffled,
+# each series' first and last time as a dict side input, rows keyed to 20k-row blocks, a
+# row near a block's start also sent to the block before, flattened with one key per
+# block, GroupByKey), counting the row copies sent to the GroupByKey and handed out.
 SHUFFLE_CODE = """
 import json, sys, tempfile, time
 from pathlib import Path
@@ -50,22 +51,38 @@ rows, batch, block, span = {rows}, 1000, 20000, 48
 def make(b, rows=rows, batch=batch):  # constants bound here: the worker has no __main__ globals
     for i in range(b * batch, min(rows, (b + 1) * batch)):
         yield "", (i, (0.5 * i, 0.25 * i), (0.5 * i,), None)
-def keyed(kv, block=block, span=span):
+def keyed(kv, lo, block=block, span=span):
     s, r = kv
-    i = r[0]
+    i = r[0] - lo[s][0]
     for blk in range(max(0, (i - span + 1) // block), i // block + 1):
         yield (s, blk), r
+def block_keys(kv, block=block):
+    s, (first, last) = kv
+    for blk in range((last - first) // block + 1):
+        yield (s, blk), None
+class MinMax(beam.CombineFn):
+    def create_accumulator(self):
+        return (float("inf"), float("-inf"))
+    def add_input(self, acc, t):
+        return (min(acc[0], t), max(acc[1], t))
+    def merge_accumulators(self, accs):
+        accs = list(accs)
+        return (min(a[0] for a in accs), max(a[1] for a in accs))
+    def extract_output(self, acc):
+        return acc
 out = Path(tempfile.mkdtemp()) / "counts.json"
 def write(d, out=out):
     import json
     out.write_text(json.dumps(d))
 def run(args):
     with beam.Pipeline(options=PipelineOptions(args)) as p:
-        copies = (p | beam.Create(range(-(-rows // batch))) | "Spread" >> beam.Reshuffle()
-                  | beam.FlatMap(make) | beam.FlatMap(keyed))
+        rows_ = p | beam.Create(range(-(-rows // batch))) | "Spread" >> beam.Reshuffle() | beam.FlatMap(make)
+        bounds = rows_ | "Times" >> beam.Map(lambda kv: (kv[0], kv[1][0])) | beam.CombinePerKey(MinMax())
+        copies = rows_ | "ToGrid" >> beam.FlatMap(keyed, beam.pvalue.AsDict(bounds))
+        blocks = bounds | "Blocks" >> beam.FlatMap(block_keys)
         sent = copies | "Sent" >> beam.combiners.Count.Globally()
-        got = (copies | beam.GroupByKey() | beam.Map(lambda kv: sum(1 for _ in kv[1]))
-               | "Grouped" >> beam.CombineGlobally(sum))
+        got = ((copies, blocks) | "RowsAndBlocks" >> beam.Flatten() | beam.GroupByKey()
+               | beam.Map(lambda kv: sum(1 for v in kv[1] if v is not None)) | "Grouped" >> beam.CombineGlobally(sum))
         _ = ((sent | "S" >> beam.Map(lambda n: ("sent", n))), (got | "G" >> beam.Map(lambda n: ("grouped", n)))) | beam.Flatten() \
             | beam.combiners.ToDict() | beam.Map(write)
 t0 = time.perf_counter()
