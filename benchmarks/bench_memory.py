@@ -87,14 +87,28 @@ def run(args):
             | beam.combiners.ToDict() | beam.Map(write)
 t0 = time.perf_counter()
 runner = {runner!r}
+result_extra = {{}}
 if runner == "direct":
     run(["--direct_num_workers=1"])
 else:
     module = {{"beam": "apache_beam.runners.portability.local_job_service_main",
               "datalife": "datalife.pipeline.beam_job_service"}}[runner]
+    import threading, psutil
+    peak, stop = [0.0], threading.Event()
+    def poll(services):
+        while not stop.is_set():
+            try:
+                pool = psutil.Process(services.processes["worker_pool"].pid)
+                peak[0] = max(peak[0], sum(c.memory_info().rss for c in pool.children(recursive=True)) / 2**20)
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
     with local_portable_services(Path(tempfile.mkdtemp()), job_service_module=module) as services:
+        threading.Thread(target=poll, args=(services,), daemon=True).start()
         run(services.beam_args() + ["--sdk_worker_parallelism=1", f"--job_server_timeout={{JOB_SERVER_TIMEOUT}}"])
-print("RESULT", json.dumps({{"seconds": time.perf_counter() - t0, **json.loads(out.read_text())}}))
+        stop.set()
+    result_extra["sdk_worker_peak_rss_mb"] = peak[0]
+print("RESULT", json.dumps({{"seconds": time.perf_counter() - t0, **json.loads(out.read_text()), **result_extra}}))
 """
 
 PORTABLE_CODE = """
