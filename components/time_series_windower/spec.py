@@ -23,7 +23,7 @@ SERIES = ("series_windowed", "series_too_short")
 # blocks (a row near a block's start also goes to the block before) and the copies the
 # blocks received after the shuffle. The last rule checks the runner: a shuffle that
 # lost elements fails there, by name, instead of as false gaps.
-RULES = [Rule("rows_in", ROWS), Rule("rows_placed", PLACED), Rule("row_copies_sent", ("row_copies_grouped",)),
+RULES = [Rule("rows_in", ROWS), Rule("row_copies_sent", ("row_copies_grouped",)), Rule("rows_placed", PLACED),
          Rule("windows_candidate", WINDOWS), Rule("series_in", SERIES)]
 
 
