@@ -222,3 +222,22 @@ components:
             got[(w["series"][0].decode(), w["start_time"][0])] = w["label_name"][0].decode()
             assert w["purity"][0] >= 0.8 and len(w["fft"]) == 11 * 6
     assert got == expected_out
+
+
+def test_a_shuffle_that_loses_row_copies_fails_naming_it():
+    """Counts of the windower's 10M-row run on Beam's local job service (the runner lost
+    row copies between ToGrid and the blocks): the shuffle's rule is the one that fails,
+    with its numbers, before the rows' rule it also breaks."""
+    import pytest
+
+    from datalife.common.accounting import AccountingError, check_accounting
+    from datalife.components.time_series_windower.spec import RULES
+
+    counts = {"rows_in": 10_000_000, "rows_placed": 10_000_000, "row_copies_sent": 10_023_453,
+              "row_copies_grouped": 9_682_640, "rows_gridded": 9_659_986, "windows_candidate": 9_999_953,
+              "dropped_gap": 8_110_113, "windows_out": 1_889_840, "series_in": 1, "series_windowed": 1}
+    with pytest.raises(AccountingError, match=r"row_copies_sent = row_copies_grouped does not hold: "
+                                              r"10023453 != 9682640"):
+        check_accounting(counts, RULES, component="time_series_windower")
+    whole = dict(counts, row_copies_grouped=10_023_453, rows_gridded=10_000_000)
+    assert check_accounting(whole, RULES)["rows_placed"] == 10_000_000
