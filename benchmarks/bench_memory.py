@@ -60,16 +60,9 @@ def block_keys(kv, block=block):
     s, (first, last) = kv
     for blk in range((last - first) // block + 1):
         yield (s, blk), None
-class MinMax(beam.CombineFn):
-    def create_accumulator(self):
-        return (float("inf"), float("-inf"))
-    def add_input(self, acc, t):
-        return (min(acc[0], t), max(acc[1], t))
-    def merge_accumulators(self, accs):
-        accs = list(accs)
-        return (min(a[0] for a in accs), max(a[1] for a in accs))
-    def extract_output(self, acc):
-        return acc
+def min_max(pairs):  # (first, last) pairs -> one (a plain callable combines them)
+    pairs = list(pairs)
+    return min(p[0] for p in pairs), max(p[1] for p in pairs)
 out = Path(tempfile.mkdtemp()) / "counts.json"
 def write(d, out=out):
     import json
@@ -77,7 +70,7 @@ def write(d, out=out):
 def run(args):
     with beam.Pipeline(options=PipelineOptions(args)) as p:
         rows_ = p | beam.Create(range(-(-rows // batch))) | "Spread" >> beam.Reshuffle() | beam.FlatMap(make)
-        bounds = rows_ | "Times" >> beam.Map(lambda kv: (kv[0], kv[1][0])) | beam.CombinePerKey(MinMax())
+        bounds = rows_ | "Times" >> beam.Map(lambda kv: (kv[0], (kv[1][0], kv[1][0]))) | beam.CombinePerKey(min_max)
         copies = rows_ | "ToGrid" >> beam.FlatMap(keyed, beam.pvalue.AsDict(bounds))
         blocks = bounds | "Blocks" >> beam.FlatMap(block_keys)
         sent = copies | "Sent" >> beam.combiners.Count.Globally()

@@ -9,6 +9,8 @@ results are written with Beam's own file system layer.
   ...])`` batches (why not Beam's ``ReadFromTFRecord``: see ``common/tfrecords.py``);
 - :class:`FirstRecords`: a combiner keeping a count and the first ``limit`` records by
   some fields (a report's sample of notes), so no worker gathers them all;
+- :func:`bundle_end_output`: a value a DoFn's ``finish_bundle`` emits to a tagged
+  output (counts summed over the bundle), in the global window;
 - :func:`write_json`: a small value (counts, quarantined records) as a JSON file, the
   way the executors hand results from the graph to the report (``examples_beam.gather``).
 """
@@ -17,11 +19,14 @@ from __future__ import annotations
 import json
 
 import apache_beam as beam
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from datalife.common.tfrecords import iter_tfrecords
 from datalife.components import progress
 
-__all__ = ["ConfigDoFn", "ReadShard", "write_json", "FirstRecords"]
+__all__ = ["ConfigDoFn", "ReadShard", "bundle_end_output", "write_json", "FirstRecords"]
 
 
 class ConfigDoFn(beam.DoFn):
@@ -55,6 +60,12 @@ class ReadShard(beam.DoFn):
         if batch:
             progress.add(len(batch))
             yield split, batch
+
+
+def bundle_end_output(tag: str, value):
+    """``value`` for the ``tag`` output, yielded from ``finish_bundle`` (which has no
+    element to take a window from: the global one, as the whole graph uses)."""
+    return beam.pvalue.TaggedOutput(tag, WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()]))
 
 
 def write_json(value, path: str) -> str:

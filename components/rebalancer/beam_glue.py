@@ -23,12 +23,9 @@ from collections import Counter
 import apache_beam as beam
 import numpy as np
 from apache_beam import pvalue
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
 from datalife.common.codec import Columns, add_features, content_keys
-from datalife.components.beam_glue import ConfigDoFn
+from datalife.components.beam_glue import ConfigDoFn, bundle_end_output
 from datalife.components.rebalancer.spec import RebalancerConfig
 from datalife.transforms import keyed_order as ko
 from datalife.transforms.rebalance.plan import Plan, RebalanceError, make_plan
@@ -65,7 +62,7 @@ class _Counting(ConfigDoFn):
 
     def finish_bundle(self):
         for split, c in self._counts.items():
-            yield pvalue.TaggedOutput(COUNTS, WindowedValue((split, dict(c)), MIN_TIMESTAMP, [GlobalWindow()]))
+            yield bundle_end_output(COUNTS, (split, dict(c)))
         self._counts = {}
 
 

@@ -6,13 +6,10 @@ from __future__ import annotations
 import math
 
 import apache_beam as beam
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
 from datalife.common.codec import Columns, content_keys, encode_columns
 from datalife.common.quarantine import quarantine_record
-from datalife.components.beam_glue import ConfigDoFn
+from datalife.components.beam_glue import ConfigDoFn, bundle_end_output
 from datalife.components.time_series_windower.spec import WindowerConfig
 from datalife.transforms.series_blocks import (TimestampError, block_input, blocks_of_row, blocks_of_series, grid_index, owned_rows,
                                                row_seconds, split_end_rows, to_number, window_block, window_features)
@@ -131,8 +128,7 @@ class ToGrid(_WithConfig):
 
     def finish_bundle(self):
         if self._placed:
-            counts = {"rows_placed": self._placed, "row_copies_sent": self._sent}
-            yield beam.pvalue.TaggedOutput(COUNTS, WindowedValue(counts, MIN_TIMESTAMP, [GlobalWindow()]))
+            yield bundle_end_output(COUNTS, {"rows_placed": self._placed, "row_copies_sent": self._sent})
         self._placed = self._sent = 0
 
 
