@@ -202,28 +202,25 @@ def test_a_boundary_beyond_the_sketch_error_fails_and_one_within_passes(runs):
     quantile boundary moved by one value passes, one moved past 1% of the rows fails."""
     stats, examples = runs["demo", "arrow"]["stats"]["train"], runs["demo", "arrow"]["examples"]
     columns = _numeric_columns(examples, "train")
-    for feature in stats.datasets[0].features:
-        quantiles = [h for h in feature.num_stats.histograms if h.type == h.QUANTILES]
-        if quantiles and feature.path.step[0] in columns:
-            break
-    values = sorted(set(columns[feature.path.step[0]]))
-    bucket = quantiles[0].buckets[len(quantiles[0].buckets) // 2]
-    at = values.index(bucket.high_value) if bucket.high_value in values else None
-    assert at is not None and 0 < at < len(values) - 1, (feature.path, bucket)
-    rows = len(columns[feature.path.step[0]])
+
+    def middle_bucket(statistics, name):
+        feature = next(f for f in statistics.datasets[0].features if f.path.step[0] == name)
+        quantiles = next(h for h in feature.num_stats.histograms if h.type == h.QUANTILES)
+        return quantiles.buckets[len(quantiles.buckets) // 2]
+
+    name = next(f.path.step[0] for f in stats.datasets[0].features
+                if f.path.step[0] in columns and any(h.type == h.QUANTILES for h in f.num_stats.histograms))
+    boundary, values = middle_bucket(stats, name).high_value, sorted(set(columns[name]))
+    assert boundary in values[1:-1], (name, boundary)
 
     def moved(value):
         copy = type(stats)()
         copy.CopyFrom(stats)
-        for f in copy.datasets[0].features:
-            if f.path.step[0] == feature.path.step[0]:
-                h = [h for h in f.num_stats.histograms if h.type == h.QUANTILES][0]
-                h.buckets[len(h.buckets) // 2].high_value = value
+        middle_bucket(copy, name).high_value = value
         return copy
 
-    assert_same_statistics(stats, moved(values[at + 1]), examples, "train")
-    far = next(v for v in values if sum(bucket.high_value < x < v for x in columns[feature.path.step[0]])
-               > 0.01 * rows)
+    assert_same_statistics(stats, moved(values[values.index(boundary) + 1]), examples, "train")
+    far = next(v for v in values if sum(boundary < x < v for x in columns[name]) > 0.01 * len(columns[name]))
     with pytest.raises(AssertionError):
         assert_same_statistics(stats, moved(far), examples, "train")
 
